@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// One settings array for every target, so the whole package is held to the same rules.
+let strict: [SwiftSetting] = [
+  .swiftLanguageMode(.v6),
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+  name: "Almedalen",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "almedalen", targets: ["almedalen"])
+  ],
+  dependencies: [],
+  targets: [
+    .systemLibrary(
+      name: "CLibPQ",
+      pkgConfig: "libpq",
+      providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+    ),
+    .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strict),
+    .target(name: "AlmedalenCore", swiftSettings: strict),
+    .target(
+      name: "AlmedalenStore",
+      dependencies: ["AlmedalenCore", "Postgres"],
+      resources: [],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "almedalen",
+      dependencies: ["AlmedalenCore", "AlmedalenStore", "Postgres"],
+      swiftSettings: strict
+    ),
+    .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strict),
+    .testTarget(name: "AlmedalenCoreTests", dependencies: ["AlmedalenCore"], swiftSettings: strict),
+    .testTarget(
+      name: "AlmedalenStoreTests",
+      dependencies: ["AlmedalenStore", "AlmedalenCore", "Postgres"],
+      swiftSettings: strict
+    ),
+  ]
+)
