@@ -22,6 +22,8 @@ let package = Package(
       providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
     ),
     .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strict),
+    // Fresh throwaway databases on the server that scripts/test starts; tests only.
+    .target(name: "PostgresTesting", dependencies: ["Postgres"], swiftSettings: strict),
     .target(name: "AlmedalenCore", swiftSettings: strict),
     .target(
       name: "AlmedalenStore",
@@ -34,11 +36,12 @@ let package = Package(
       dependencies: ["AlmedalenCore", "AlmedalenStore", "Postgres"],
       swiftSettings: strict
     ),
-    .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strict),
+    .testTarget(
+      name: "PostgresTests", dependencies: ["Postgres", "PostgresTesting"], swiftSettings: strict),
     .testTarget(name: "AlmedalenCoreTests", dependencies: ["AlmedalenCore"], swiftSettings: strict),
     .testTarget(
       name: "AlmedalenStoreTests",
-      dependencies: ["AlmedalenStore", "AlmedalenCore", "Postgres"],
+      dependencies: ["AlmedalenStore", "AlmedalenCore", "Postgres", "PostgresTesting"],
       swiftSettings: strict
     ),
   ]

@@ -130,12 +130,16 @@ _ensure_postgres_user() {
 _ensure_traversable() {
   is_root || return 0
   local dir=$1
+  local -a chain=()
   while [[ $dir != / && -n $dir ]]; do
+    chain=("$dir" "${chain[@]}")
+    dir=$(dirname "$dir")
+  done
+  for dir in "${chain[@]}"; do # from the top down
     if [[ -d $dir ]] && ! runuser -u postgres -- test -x "$dir" 2>/dev/null; then
       warn "the postgres OS user cannot enter $dir: adding o+x (traverse only) to it"
       chmod o+x "$dir"
     fi
-    dir=$(dirname "$dir")
   done
 }
 
