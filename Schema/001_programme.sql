@@ -32,6 +32,7 @@ CREATE TABLE organisers (
   name           text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
   contact_email  text CHECK (length(contact_email) <= 254 AND contact_email LIKE '%_@_%'),
   website        text CHECK (length(website) <= 2000 AND website ~ '^https?://'),
+  version        integer NOT NULL DEFAULT 1,
   created_at     timestamptz NOT NULL DEFAULT now(),
   updated_at     timestamptz NOT NULL DEFAULT now()
 );
@@ -46,6 +47,7 @@ CREATE TABLE venues (
   longitude      double precision CHECK (longitude BETWEEN -180 AND 180),
   capacity       integer CHECK (capacity BETWEEN 0 AND 100000),
   accessibility  accessibility_feature[] NOT NULL DEFAULT '{}',
+  version        integer NOT NULL DEFAULT 1,
   created_at     timestamptz NOT NULL DEFAULT now(),
   updated_at     timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT venues_coordinates_together CHECK ((latitude IS NULL) = (longitude IS NULL))
@@ -59,6 +61,7 @@ CREATE TABLE people (
   title         text CHECK (length(title) <= 300),
   organisation  text CHECK (length(organisation) <= 300),
   party         text CHECK (length(party) <= 20),
+  version        integer NOT NULL DEFAULT 1,
   created_at    timestamptz NOT NULL DEFAULT now(),
   updated_at    timestamptz NOT NULL DEFAULT now()
 );

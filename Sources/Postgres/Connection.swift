@@ -36,12 +36,14 @@ public final class Connection: @unchecked Sendable {
       PQfinish(conn)
       throw PostgresError(
         .connectionFailed,
-        message: "cannot connect to \(target): \(reason.trimmingCharacters(in: .whitespacesAndNewlines))"
+        message:
+          "cannot connect to \(target): \(reason.trimmingCharacters(in: .whitespacesAndNewlines))"
       )
     }
     handle = conn
     // Decoding relies on these; they are session settings, so set them once here.
-    try executeScript("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'")
+    try executeScript(
+      "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'")
   }
 
   deinit { PQfinish(handle) }
@@ -56,7 +58,8 @@ public final class Connection: @unchecked Sendable {
 
   /// Runs one parameterised statement and returns its rows.
   @discardableResult
-  public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> QueryResult {
+  public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> QueryResult
+  {
     let texts = parameters.map { $0.postgresText }
     let result = withOptionalCStrings(texts) { pointers in
       PQexecParams(handle, sql, Int32(texts.count), nil, pointers, nil, nil, 0)
@@ -346,7 +349,9 @@ public struct ConnectionTarget: Sendable, CustomStringConvertible {
     if let options = PQconninfoParse(conninfo, &error) {
       var cursor = options
       while let keyword = cursor.pointee.keyword {
-        if let value = cursor.pointee.val { values[String(cString: keyword)] = String(cString: value) }
+        if let value = cursor.pointee.val {
+          values[String(cString: keyword)] = String(cString: value)
+        }
         cursor += 1
       }
       PQconninfoFree(options)

@@ -16,7 +16,8 @@ public enum PostgresTimestamp {
     let secondOfDay = seconds - days * 86_400
     let (year, month, day) = civil(fromDays: days)
     var text = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2)) "
-    text += "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
+    text +=
+      "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
     if fraction != 0 { text += ".\(pad(fraction, 6))" }
     return text + "+00"
   }
@@ -120,6 +121,7 @@ public enum PostgresTimestamp {
 
   static func pad(_ value: Int64, _ width: Int) -> String {
     let digits = String(value)
-    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    return digits.count >= width
+      ? digits : String(repeating: "0", count: width - digits.count) + digits
   }
 }

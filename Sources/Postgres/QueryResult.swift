@@ -41,13 +41,16 @@ public struct Row: @unchecked Sendable {
   /// Decodes the named column; errors name the column and why.
   public func decode<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
     guard let columnIndex = result.columnIndex(column) else {
-      throw PostgresError(.decoding, message: "no column \"\(column)\" in the result", column: column)
+      throw PostgresError(
+        .decoding, message: "no column \"\(column)\" in the result", column: column)
     }
     return try decode(at: columnIndex, name: column)
   }
 
   /// Decodes the column at a position (0-based).
-  public func decode<T: PostgresDecodable>(column position: Int, as type: T.Type = T.self) throws -> T {
+  public func decode<T: PostgresDecodable>(column position: Int, as type: T.Type = T.self) throws
+    -> T
+  {
     guard position >= 0, position < result.columns.count else {
       throw PostgresError(.decoding, message: "no column at position \(position)")
     }

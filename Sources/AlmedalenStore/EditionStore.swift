@@ -1,0 +1,71 @@
+public import AlmedalenCore
+public import Foundation
+import Postgres
+
+/// Festival editions.
+public struct EditionStore: Sendable {
+  let pool: ConnectionPool
+
+  static let columns = "id, year, name, first_day, last_day"
+
+  public func create(_ edition: Edition) throws -> Edition {
+    try edition.validate()
+    return try pool.transaction { connection in
+      do {
+        return try Self.decode(
+          connection.query(
+            "INSERT INTO editions (id, year, name, first_day, last_day) VALUES ($1, $2, $3, $4, $5) RETURNING "
+              + Self.columns,
+            [edition.id, edition.year, edition.name, edition.firstDay, edition.lastDay])[0])
+      } catch let error as PostgresError where error.isUniqueViolation {
+        throw StoreError.duplicate(field: "year")
+      }
+    }
+  }
+
+  public func get(_ id: UUID) throws -> Edition {
+    try pool.transaction { connection in
+      let rows = try connection.query(
+        "SELECT " + Self.columns + " FROM editions WHERE id = $1", [id])
+      guard let row = rows.first else {
+        throw StoreError.notFound(entity: "edition", id: id.uuidString)
+      }
+      return try Self.decode(row)
+    }
+  }
+
+  /// The edition of a year, if there is one.
+  public func find(year: Int) throws -> Edition? {
+    try pool.transaction { connection in
+      try connection.query(
+        "SELECT " + Self.columns + " FROM editions WHERE year = $1", [year]
+      ).first.map(Self.decode)
+    }
+  }
+
+  /// The edition whose days hold an instant (in Visby).
+  public func containing(_ date: Date) throws -> Edition? {
+    try pool.transaction { try Self.containing(date, on: $0) }
+  }
+
+  static func containing(_ date: Date, on connection: Connection) throws -> Edition? {
+    try connection.query(
+      "SELECT " + columns
+        + " FROM editions WHERE ($1::timestamptz AT TIME ZONE time_zone)::date BETWEEN first_day AND last_day",
+      [date]
+    ).first.map(decode)
+  }
+
+  public func list() throws -> [Edition] {
+    try pool.transaction { connection in
+      try connection.query("SELECT " + Self.columns + " FROM editions ORDER BY year").map(
+        Self.decode)
+    }
+  }
+
+  static func decode(_ row: Row) throws -> Edition {
+    Edition(
+      id: try row.decode("id"), year: try row.decode("year"), name: try row.decode("name"),
+      firstDay: try row.decode("first_day"), lastDay: try row.decode("last_day"))
+  }
+}

@@ -1,0 +1,412 @@
+public import AlmedalenCore
+public import Foundation
+import Postgres
+
+/// Events with their co-organisers, panels and participations.
+///
+/// An event's edition is the one whose days hold its start. Updates are guarded by the
+/// event's `version`; the database raises `revision` when subscribers would care.
+public struct EventStore: Sendable {
+  let pool: ConnectionPool
+
+  static let columns = """
+    e.id, e.edition_id, e.organiser_id, e.venue_id, e.title, e.description, e.kind,
+    e.starts_at, e.ends_at, e.topics, e.languages, e.accessibility::text[] AS accessibility,
+    e.food_served, e.livestream_url, e.capacity, e.registration_open, e.status, e.revision,
+    e.version, e.source_note, e.created_at, e.updated_at, e.revised_at, e.published_at,
+    e.cancelled_at
+    """
+
+  // MARK: Writing
+
+  /// Creates a draft.
+  public func create(_ details: EventDetails, id: UUID = UUID()) throws -> Event {
+    try pool.transaction { connection in
+      let edition = try Self.checkedEdition(details, on: connection)
+      try connection.execute(
+        """
+        INSERT INTO events (id, edition_id, organiser_id, venue_id, title, description, kind,
+          starts_at, ends_at, topics, languages, accessibility, food_served, livestream_url,
+          capacity, registration_open, source_note)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::accessibility_feature[],
+          $13, $14, $15, $16, $17)
+        """, [id, edition.id] + Self.fields(details))
+      try Self.writeChildren(of: id, details, on: connection)
+      return try Self.load(id, on: connection)
+    }
+  }
+
+  /// Replaces what the organiser wrote, if `expectedVersion` is still the stored version.
+  /// A published event that moves onto a taken venue slot is refused with `venueTaken`.
+  public func update(_ id: UUID, expectedVersion: Int, with details: EventDetails) throws -> Event {
+    try refusingVenueClash(id: id, venueID: details.venueID, details.startsAt, details.endsAt) {
+      try pool.transaction { connection in
+        let current = try Self.lockedVersion(id, on: connection)
+        guard current.version == expectedVersion else {
+          throw StoreError.staleVersion(current: current.version)
+        }
+        if current.status == .cancelled {
+          throw StoreError.lifecycle("a cancelled event cannot be changed")
+        }
+        let edition = try Self.checkedEdition(details, on: connection)
+        let before = try Self.load(id, on: connection)
+        let peopleChanged =
+          before.details.panels != details.panels
+          || before.details.participants.map(Self.written) != details.participants.map(Self.written)
+        try connection.execute(
+          """
+          UPDATE events SET edition_id = $2, organiser_id = $3, venue_id = $4, title = $5,
+            description = $6, kind = $7, starts_at = $8, ends_at = $9, topics = $10,
+            languages = $11, accessibility = $12::accessibility_feature[], food_served = $13,
+            livestream_url = $14, capacity = $15, registration_open = $16, source_note = $17,
+            revision = revision + $18
+          WHERE id = $1
+          """, [id, edition.id] + Self.fields(details) + [peopleChanged ? 1 : 0])
+        if peopleChanged || before.details.coOrganiserIDs != details.coOrganiserIDs {
+          try Self.writeChildren(of: id, details, on: connection, replacing: true)
+        }
+        try RegistrationStore.fillFreeSeats(of: id, on: connection)
+        return try Self.load(id, on: connection)
+      }
+    }
+  }
+
+  /// Publishes a draft. Publishing again is harmless; a cancelled event stays cancelled.
+  public func publish(_ id: UUID, expectedVersion: Int? = nil) throws -> Event {
+    let stored = try get(id)
+    return try refusingVenueClash(
+      id: id, venueID: stored.venueID, stored.startsAt, stored.endsAt
+    ) {
+      try transition(id, expectedVersion: expectedVersion, to: .published)
+    }
+  }
+
+  /// Cancels a published event; it stays in feeds, marked cancelled. A draft is deleted
+  /// instead.
+  public func cancel(_ id: UUID, expectedVersion: Int? = nil) throws -> Event {
+    try transition(id, expectedVersion: expectedVersion, to: .cancelled)
+  }
+
+  /// Deletes a draft. A published event is never deleted, only cancelled.
+  public func deleteDraft(_ id: UUID) throws {
+    try pool.transaction { connection in
+      let current = try Self.lockedVersion(id, on: connection)
+      guard current.status == .draft else {
+        throw StoreError.lifecycle("a published event is cancelled, never deleted")
+      }
+      try connection.execute("DELETE FROM events WHERE id = $1", [id])
+    }
+  }
+
+  private func transition(_ id: UUID, expectedVersion: Int?, to target: EventStatus) throws -> Event
+  {
+    try pool.transaction { connection in
+      let current = try Self.lockedVersion(id, on: connection)
+      if let expectedVersion, expectedVersion != current.version {
+        throw StoreError.staleVersion(current: current.version)
+      }
+      switch (current.status, target) {
+      case (.draft, .published), (.published, .cancelled):
+        try connection.execute("UPDATE events SET status = $2 WHERE id = $1", [id, target])
+      case (.published, .published), (.cancelled, .cancelled):
+        break
+      case (.draft, .cancelled):
+        throw StoreError.lifecycle("a draft was never public: delete it instead of cancelling")
+      case (.cancelled, _):
+        throw StoreError.lifecycle("a cancelled event stays cancelled")
+      default:
+        throw StoreError.lifecycle("cannot go from \(current.status) to \(target)")
+      }
+      return try Self.load(id, on: connection)
+    }
+  }
+
+  /// Runs `body`; an exclusion violation becomes `venueTaken` naming the events in the way.
+  private func refusingVenueClash<T>(
+    id: UUID, venueID: UUID?, _ start: Date, _ end: Date, _ body: () throws -> T
+  ) throws -> T {
+    do {
+      return try body()
+    } catch let error as PostgresError
+      where error.isExclusionViolation && error.constraint == "events_venue_double_booked"
+    {
+      let clashing = try pool.transaction { connection in
+        try connection.query(
+          """
+          SELECT id FROM events
+          WHERE venue_id = $1 AND status = 'published' AND id <> $2
+            AND tstzrange(starts_at, ends_at) && tstzrange($3, $4)
+          ORDER BY starts_at
+          """, [venueID, id, start, end]
+        ).map { try $0.decode("id", as: UUID.self) }
+      }
+      throw StoreError.venueTaken(conflictingEventIDs: clashing)
+    }
+  }
+
+  // MARK: Reading
+
+  public func get(_ id: UUID) throws -> Event {
+    try pool.transaction(.init(isolation: .repeatableRead)) { try Self.load(id, on: $0) }
+  }
+
+  /// Events matching `filter` in time order, a page at a time.
+  public func list(_ filter: EventFilter = EventFilter(), limit: Int? = nil, cursor: String? = nil)
+    throws -> Page<Event>
+  {
+    let limit = try Cursor.limit(limit)
+    var after: (Date, UUID)?
+    if let cursor {
+      let parts = try Cursor.decode(cursor, parts: 2)
+      guard let micros = Int64(parts[0]), let id = UUID(uuidString: parts[1]) else {
+        throw StoreError.invalid("cursor", "is not a cursor this service gave out")
+      }
+      after = (Date(timeIntervalSince1970: Double(micros) / 1_000_000), id)
+    }
+    if let text = filter.text, text.count > 200 {
+      throw StoreError.invalid("q", "must be at most 200 characters")
+    }
+    return try pool.transaction(.init(isolation: .repeatableRead)) { connection in
+      let rows = try connection.query(
+        "SELECT " + Self.columns + " FROM events e WHERE " + Self.filterClause
+          + " AND ($12::timestamptz IS NULL OR (e.starts_at, e.id) > ($12, $13::uuid))"
+          + " ORDER BY e.starts_at, e.id LIMIT $14",
+        Self.filterParameters(filter) + [after?.0, after?.1, limit + 1])
+      let events = try Self.assemble(Array(rows.prefix(limit)), on: connection)
+      let next =
+        rows.count > limit
+        ? events.last.map {
+          Cursor.encode([
+            String(Int64(($0.startsAt.timeIntervalSince1970 * 1_000_000).rounded())),
+            $0.id.uuidString,
+          ])
+        } : nil
+      return Page(items: events, nextCursor: next)
+    }
+  }
+
+  /// Every event matching `filter`, in time order: for feeds and exports.
+  public func all(_ filter: EventFilter = EventFilter()) throws -> [Event] {
+    try pool.transaction(.init(isolation: .repeatableRead)) { connection in
+      let rows = try connection.query(
+        "SELECT " + Self.columns + " FROM events e WHERE " + Self.filterClause
+          + " ORDER BY e.starts_at, e.id", Self.filterParameters(filter))
+      return try Self.assemble(Array(rows), on: connection)
+    }
+  }
+
+  /// Parameters $1…$11 of `filterClause`.
+  static let filterClause = """
+    ($1::uuid IS NULL OR e.edition_id = $1)
+    AND ($2::date IS NULL OR (e.starts_at >= ($2::date::timestamp AT TIME ZONE 'Europe/Stockholm')
+         AND e.starts_at < (($2::date + 1)::timestamp AT TIME ZONE 'Europe/Stockholm')))
+    AND ($3::uuid IS NULL OR e.organiser_id = $3 OR EXISTS (
+         SELECT 1 FROM event_organisers eo WHERE eo.event_id = e.id AND eo.organiser_id = $3))
+    AND ($4::uuid IS NULL OR e.venue_id = $4)
+    AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM unnest(e.topics) t WHERE lower(t) = lower($5)))
+    AND ($6::uuid IS NULL OR EXISTS (
+         SELECT 1 FROM participations p WHERE p.event_id = e.id AND p.person_id = $6))
+    AND ($7::text[] IS NULL OR e.status = ANY ($7))
+    AND ($8::text[] IS NULL OR e.accessibility @> $8::accessibility_feature[])
+    AND ($9::text IS NULL OR $9 = ANY (e.languages))
+    AND ($10::text IS NULL OR e.search @@ websearch_to_tsquery('swedish', $10)
+         OR e.title ILIKE $11 OR EXISTS (
+           SELECT 1 FROM participations p JOIN people pe ON pe.id = p.person_id
+           WHERE p.event_id = e.id AND pe.name ILIKE $11))
+    """
+
+  static func filterParameters(_ filter: EventFilter) -> [any PostgresEncodable] {
+    [
+      filter.editionID, filter.day, filter.organiserID, filter.venueID, filter.topic,
+      filter.personID, filter.statuses, filter.accessibility.isEmpty ? nil : filter.accessibility,
+      filter.language, filter.text, filter.text.map(Pattern.contains),
+    ]
+  }
+
+  // MARK: Rows
+
+  static func load(_ id: UUID, on connection: Connection) throws -> Event {
+    let rows = try connection.query("SELECT " + columns + " FROM events e WHERE e.id = $1", [id])
+    guard let row = rows.first else {
+      throw StoreError.notFound(entity: "event", id: id.uuidString)
+    }
+    return try assemble([row], on: connection)[0]
+  }
+
+  /// Decodes event rows and fetches their co-organisers, panels and participations in three
+  /// queries, however many events there are.
+  static func assemble(_ rows: [Row], on connection: Connection) throws -> [Event] {
+    var events = try rows.map(decode)
+    guard !events.isEmpty else { return [] }
+    let ids = events.map(\.id)
+    var index: [UUID: Int] = [:]
+    for (position, event) in events.enumerated() { index[event.id] = position }
+    for row in try connection.query(
+      "SELECT event_id, organiser_id FROM event_organisers WHERE event_id = ANY ($1::uuid[]) ORDER BY event_id, position",
+      [ids])
+    {
+      events[index[try row.decode("event_id")]!].details.coOrganiserIDs.append(
+        try row.decode("organiser_id"))
+    }
+    var panelIndex: [UUID: Int] = [:]
+    for row in try connection.query(
+      "SELECT id, event_id, title, starts_at, ends_at FROM panels WHERE event_id = ANY ($1::uuid[]) ORDER BY event_id, position",
+      [ids])
+    {
+      let position = index[try row.decode("event_id")]!
+      panelIndex[try row.decode("id")] = events[position].details.panels.count
+      events[position].details.panels.append(
+        Panel(
+          title: try row.decode("title"), startsAt: try row.decode("starts_at"),
+          endsAt: try row.decode("ends_at")))
+    }
+    for row in try connection.query(
+      """
+      SELECT p.event_id, p.person_id, p.panel_id, p.role, p.title, p.organisation,
+             pe.name, pe.party
+      FROM participations p JOIN people pe ON pe.id = p.person_id
+      WHERE p.event_id = ANY ($1::uuid[]) ORDER BY p.event_id, p.position
+      """, [ids])
+    {
+      let panelID: UUID? = try row.decode("panel_id")
+      events[index[try row.decode("event_id")]!].details.participants.append(
+        Participation(
+          personID: try row.decode("person_id"), role: try row.decode("role"),
+          title: try row.decode("title"), organisation: try row.decode("organisation"),
+          panel: panelID.flatMap { panelIndex[$0] }, personName: try row.decode("name"),
+          personParty: try row.decode("party")))
+    }
+    return events
+  }
+
+  static func decode(_ row: Row) throws -> Event {
+    let details = EventDetails(
+      title: try row.decode("title"), description: try row.decode("description"),
+      kind: try row.decode("kind"), startsAt: try row.decode("starts_at"),
+      endsAt: try row.decode("ends_at"), venueID: try row.decode("venue_id"),
+      organiserID: try row.decode("organiser_id"), topics: try row.decode("topics"),
+      languages: try row.decode("languages"), accessibility: try row.decode("accessibility"),
+      foodServed: try row.decode("food_served"), livestreamURL: try row.decode("livestream_url"),
+      capacity: try row.decode("capacity"), registrationOpen: try row.decode("registration_open"),
+      sourceNote: try row.decode("source_note"))
+    return Event(
+      id: try row.decode("id"), editionID: try row.decode("edition_id"), details: details,
+      status: try row.decode("status"), revision: try row.decode("revision"),
+      version: try row.decode("version"), createdAt: try row.decode("created_at"),
+      updatedAt: try row.decode("updated_at"), revisedAt: try row.decode("revised_at"),
+      publishedAt: try row.decode("published_at"), cancelledAt: try row.decode("cancelled_at"))
+  }
+
+  /// Parameters $3…$17 of insert and update.
+  static func fields(_ details: EventDetails) -> [any PostgresEncodable] {
+    [
+      details.organiserID, details.venueID, details.title, details.description, details.kind,
+      details.startsAt, details.endsAt, details.topics, details.languages, details.accessibility,
+      details.foodServed, details.livestreamURL, details.capacity, details.registrationOpen,
+      details.sourceNote,
+    ]
+  }
+
+  /// A participation as written, without the names filled in on reading.
+  static func written(_ participation: Participation) -> Participation {
+    var copy = participation
+    copy.personName = nil
+    copy.personParty = nil
+    return copy
+  }
+
+  static func writeChildren(
+    of id: UUID, _ details: EventDetails, on connection: Connection, replacing: Bool = false
+  ) throws {
+    if replacing {
+      try connection.execute("DELETE FROM event_organisers WHERE event_id = $1", [id])
+      try connection.execute("DELETE FROM participations WHERE event_id = $1", [id])
+      try connection.execute("DELETE FROM panels WHERE event_id = $1", [id])
+    }
+    for (position, organiserID) in details.coOrganiserIDs.enumerated() {
+      try connection.execute(
+        "INSERT INTO event_organisers (event_id, organiser_id, position) VALUES ($1, $2, $3)",
+        [id, organiserID, position])
+    }
+    var panelIDs: [UUID] = []
+    for (position, panel) in details.panels.enumerated() {
+      let panelID = UUID()
+      panelIDs.append(panelID)
+      try connection.execute(
+        "INSERT INTO panels (id, event_id, position, title, starts_at, ends_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        [panelID, id, position, panel.title, panel.startsAt, panel.endsAt])
+    }
+    for (position, participant) in details.participants.enumerated() {
+      try connection.execute(
+        """
+        INSERT INTO participations (event_id, person_id, panel_id, role, title, organisation,
+                                    position)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        """,
+        [
+          id, participant.personID, participant.panel.map { panelIDs[$0] }, participant.role,
+          participant.title, participant.organisation, position,
+        ])
+    }
+  }
+
+  /// The edition holding the event, after checking every rule and every reference; all
+  /// problems are reported together.
+  static func checkedEdition(_ details: EventDetails, on connection: Connection) throws -> Edition {
+    let edition = try EditionStore.containing(details.startsAt, on: connection)
+    var problems: [FieldProblem] = []
+    do {
+      try details.validate(in: edition)
+    } catch let error as ValidationError {
+      problems = error.problems
+    }
+    if edition == nil {
+      problems.append(
+        FieldProblem(field: "starts_at", message: "no festival edition holds this day"))
+    }
+    let organisers = try existing(
+      "organisers", [details.organiserID] + details.coOrganiserIDs, on: connection)
+    if !organisers.contains(details.organiserID) {
+      problems.append(FieldProblem(field: "organiser_id", message: "names no organiser"))
+    }
+    for (index, id) in details.coOrganiserIDs.enumerated() where !organisers.contains(id) {
+      problems.append(
+        FieldProblem(field: "co_organiser_ids[\(index)]", message: "names no organiser"))
+    }
+    if let venueID = details.venueID, try existing("venues", [venueID], on: connection).isEmpty {
+      problems.append(FieldProblem(field: "venue_id", message: "names no venue"))
+    }
+    let people = try existing("people", details.participants.map(\.personID), on: connection)
+    for (index, participant) in details.participants.enumerated()
+    where !people.contains(participant.personID) {
+      problems.append(
+        FieldProblem(field: "participants[\(index)].person_id", message: "names no person"))
+    }
+    guard problems.isEmpty, let edition else { throw StoreError.invalid(ValidationError(problems)) }
+    return edition
+  }
+
+  private static func existing(_ table: String, _ ids: [UUID], on connection: Connection) throws
+    -> Set<UUID>
+  {
+    guard !ids.isEmpty else { return [] }
+    let sql: String
+    switch table {
+    case "organisers": sql = "SELECT id FROM organisers WHERE id = ANY ($1::uuid[])"
+    case "venues": sql = "SELECT id FROM venues WHERE id = ANY ($1::uuid[])"
+    default: sql = "SELECT id FROM people WHERE id = ANY ($1::uuid[])"
+    }
+    return Set(try connection.query(sql, [ids]).map { try $0.decode("id", as: UUID.self) })
+  }
+
+  static func lockedVersion(_ id: UUID, on connection: Connection) throws -> (
+    version: Int, status: EventStatus
+  ) {
+    guard
+      let row = try connection.query(
+        "SELECT version, status FROM events WHERE id = $1 FOR UPDATE", [id]
+      ).first
+    else { throw StoreError.notFound(entity: "event", id: id.uuidString) }
+    return (try row.decode("version"), try row.decode("status"))
+  }
+}

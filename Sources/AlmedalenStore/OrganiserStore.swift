@@ -1,0 +1,105 @@
+public import AlmedalenCore
+public import Foundation
+import Postgres
+
+/// Organisers: parties, agencies, unions, companies, NGOs.
+public struct OrganiserStore: Sendable {
+  let pool: ConnectionPool
+
+  static let columns = "id, version, name, contact_email, website"
+
+  public func create(_ organiser: Organiser) throws -> Organiser {
+    try organiser.validate()
+    return try pool.transaction { connection in
+      try Self.decode(
+        connection.query(
+          "INSERT INTO organisers (id, name, contact_email, website) VALUES ($1, $2, $3, $4) RETURNING "
+            + Self.columns,
+          [organiser.id, organiser.name, organiser.contactEmail, organiser.website])[0])
+    }
+  }
+
+  public func get(_ id: UUID) throws -> Organiser {
+    try pool.transaction { connection in
+      guard
+        let row = try connection.query(
+          "SELECT " + Self.columns + " FROM organisers WHERE id = $1", [id]
+        ).first
+      else { throw StoreError.notFound(entity: "organiser", id: id.uuidString) }
+      return try Self.decode(row)
+    }
+  }
+
+  /// Replaces name, email and website if `expectedVersion` is still the stored version.
+  public func update(_ organiser: Organiser, expectedVersion: Int) throws -> Organiser {
+    try organiser.validate()
+    return try pool.transaction { connection in
+      let rows = try connection.query(
+        """
+        UPDATE organisers SET name = $3, contact_email = $4, website = $5,
+          version = version + 1, updated_at = now()
+        WHERE id = $1 AND version = $2 RETURNING
+        """ + " " + Self.columns,
+        [organiser.id, expectedVersion, organiser.name, organiser.contactEmail, organiser.website])
+      if let row = rows.first { return try Self.decode(row) }
+      throw try StoreError.missingOrStale(
+        "organiser", organiser.id, on: connection, "SELECT version FROM organisers WHERE id = $1")
+    }
+  }
+
+  /// Organisers by name, a page at a time; `query` matches part of the name.
+  public func list(query: String? = nil, limit: Int? = nil, cursor: String? = nil) throws -> Page<
+    Organiser
+  > {
+    let limit = try Cursor.limit(limit)
+    let after = try cursor.map { try Cursor.decode($0, parts: 2) }
+    return try pool.transaction { connection in
+      let rows = try connection.query(
+        "SELECT " + Self.columns
+          + """
+           FROM organisers
+          WHERE ($1::text IS NULL OR name ILIKE $1)
+            AND ($2::text IS NULL OR (lower(name), id) > ($2, $3::uuid))
+          ORDER BY lower(name), id LIMIT $4
+          """,
+        [query.map(Pattern.contains), after?[0], after.map { $0[1] }, limit + 1])
+      let items = try rows.prefix(limit).map(Self.decode)
+      let next =
+        rows.count > limit
+        ? items.last.map { Cursor.encode([$0.name.lowercased(), $0.id.uuidString]) } : nil
+      return Page(items: items, nextCursor: next)
+    }
+  }
+
+  static func decode(_ row: Row) throws -> Organiser {
+    var organiser = Organiser(
+      id: try row.decode("id"), name: try row.decode("name"),
+      contactEmail: try row.decode("contact_email"), website: try row.decode("website"))
+    organiser.version = try row.decode("version")
+    return organiser
+  }
+}
+
+/// `ILIKE` patterns with the user's `%`, `_` and `\` taken literally.
+enum Pattern {
+  static func contains(_ text: String) -> String {
+    var escaped = ""
+    for character in text {
+      if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+      escaped.append(character)
+    }
+    return "%" + escaped + "%"
+  }
+}
+
+extension StoreError {
+  /// After an update matched no row: not found, or found with another version.
+  static func missingOrStale(
+    _ entity: String, _ id: UUID, on connection: Connection, _ versionQuery: String
+  ) throws -> StoreError {
+    guard let row = try connection.query(versionQuery, [id]).first else {
+      return .notFound(entity: entity, id: id.uuidString)
+    }
+    return .staleVersion(current: try row.decode("version"))
+  }
+}

@@ -1,0 +1,82 @@
+public import AlmedalenCore
+public import Foundation
+import Postgres
+
+/// The registry of people shared by all organisers.
+public struct PersonStore: Sendable {
+  let pool: ConnectionPool
+
+  static let columns = "id, version, name, title, organisation, party"
+
+  public func create(_ person: Person) throws -> Person {
+    try person.validate()
+    return try pool.transaction { connection in
+      try Self.decode(
+        connection.query(
+          "INSERT INTO people (id, name, title, organisation, party) VALUES ($1, $2, $3, $4, $5) RETURNING "
+            + Self.columns,
+          [person.id, person.name, person.title, person.organisation, person.party])[0])
+    }
+  }
+
+  public func get(_ id: UUID) throws -> Person {
+    try pool.transaction { connection in
+      guard
+        let row = try connection.query(
+          "SELECT " + Self.columns + " FROM people WHERE id = $1", [id]
+        )
+        .first
+      else { throw StoreError.notFound(entity: "person", id: id.uuidString) }
+      return try Self.decode(row)
+    }
+  }
+
+  /// Replaces the person's defaults if `expectedVersion` is still the stored version.
+  public func update(_ person: Person, expectedVersion: Int) throws -> Person {
+    try person.validate()
+    return try pool.transaction { connection in
+      let rows = try connection.query(
+        """
+        UPDATE people SET name = $3, title = $4, organisation = $5, party = $6,
+          version = version + 1, updated_at = now()
+        WHERE id = $1 AND version = $2 RETURNING
+        """ + " " + Self.columns,
+        [person.id, expectedVersion, person.name, person.title, person.organisation, person.party])
+      if let row = rows.first { return try Self.decode(row) }
+      throw try StoreError.missingOrStale(
+        "person", person.id, on: connection, "SELECT version FROM people WHERE id = $1")
+    }
+  }
+
+  /// People by name, a page at a time; `query` matches part of the name.
+  public func list(query: String? = nil, limit: Int? = nil, cursor: String? = nil) throws -> Page<
+    Person
+  > {
+    let limit = try Cursor.limit(limit)
+    let after = try cursor.map { try Cursor.decode($0, parts: 2) }
+    return try pool.transaction { connection in
+      let rows = try connection.query(
+        "SELECT " + Self.columns
+          + """
+           FROM people
+          WHERE ($1::text IS NULL OR name ILIKE $1)
+            AND ($2::text IS NULL OR (lower(name), id) > ($2, $3::uuid))
+          ORDER BY lower(name), id LIMIT $4
+          """,
+        [query.map(Pattern.contains), after?[0], after.map { $0[1] }, limit + 1])
+      let items = try rows.prefix(limit).map(Self.decode)
+      let next =
+        rows.count > limit
+        ? items.last.map { Cursor.encode([$0.name.lowercased(), $0.id.uuidString]) } : nil
+      return Page(items: items, nextCursor: next)
+    }
+  }
+
+  static func decode(_ row: Row) throws -> Person {
+    var person = Person(
+      id: try row.decode("id"), name: try row.decode("name"), title: try row.decode("title"),
+      organisation: try row.decode("organisation"), party: try row.decode("party"))
+    person.version = try row.decode("version")
+    return person
+  }
+}
