@@ -31,9 +31,15 @@ let package = Package(
       resources: [],
       swiftSettings: strict
     ),
+    // Demo programme from the seed reports, and the generated festival for benchmarks.
+    .target(
+      name: "AlmedalenSeed",
+      dependencies: ["AlmedalenCore", "AlmedalenStore", "Postgres"],
+      swiftSettings: strict
+    ),
     .executableTarget(
       name: "almedalen",
-      dependencies: ["AlmedalenCore", "AlmedalenStore", "Postgres"],
+      dependencies: ["AlmedalenCore", "AlmedalenStore", "AlmedalenSeed", "Postgres"],
       swiftSettings: strict
     ),
     .testTarget(
@@ -41,7 +47,9 @@ let package = Package(
     .testTarget(name: "AlmedalenCoreTests", dependencies: ["AlmedalenCore"], swiftSettings: strict),
     .testTarget(
       name: "AlmedalenStoreTests",
-      dependencies: ["AlmedalenStore", "AlmedalenCore", "Postgres", "PostgresTesting"],
+      dependencies: [
+        "AlmedalenStore", "AlmedalenCore", "AlmedalenSeed", "Postgres", "PostgresTesting",
+      ],
       swiftSettings: strict
     ),
   ]

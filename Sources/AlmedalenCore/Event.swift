@@ -197,7 +197,7 @@ public struct Event: Hashable, Sendable, Identifiable {
   }
 
   /// The people in one role, in programme order.
-  public func participants(_ role: ParticipantRole) -> [Participation] {
+  public func appearances(as role: ParticipantRole) -> [Participation] {
     details.participants.filter { $0.role == role }
   }
 }

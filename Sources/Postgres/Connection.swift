@@ -43,7 +43,8 @@ public final class Connection: @unchecked Sendable {
     handle = conn
     // Decoding relies on these; they are session settings, so set them once here.
     try executeScript(
-      "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'")
+      "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; "
+        + "SET client_min_messages = 'warning'")
   }
 
   deinit { PQfinish(handle) }

@@ -1,0 +1,209 @@
+import AlmedalenCore
+import AlmedalenSeed
+import AlmedalenStore
+import Foundation
+import Postgres
+
+/// Parses the command line and runs one command.
+struct CommandLineTool {
+  var arguments: [String]
+
+  static let usage = """
+    usage: almedalen COMMAND   (reads DATABASE_URL: a libpq conninfo or postgresql:// URI)
+
+      migrate                                   apply pending Schema/ migrations
+      seed demo                                 load the demo programme (safe to repeat)
+      seed generate --events N [--seed S] [--year Y]
+                                                add a generated festival (safe to repeat)
+      token create --role admin --name NAME     print a new admin token (last line)
+      token create --role organiser --organiser ID --name NAME
+      token revoke --name NAME                  the token stops working at once
+      token list                                names, roles, last use (never secrets)
+      summary [--year Y]                        print the programme in brief
+      help
+
+    """
+
+  func run() throws {
+    var rest = arguments
+    guard let command = rest.first else { throw UsageError("no command given") }
+    rest.removeFirst()
+    switch command {
+    case "help", "--help", "-h":
+      print(Self.usage, terminator: "")
+    case "migrate":
+      try Options(rest, allowed: []).done()
+      try migrate()
+    case "seed":
+      try seed(rest)
+    case "token":
+      try token(rest)
+    case "summary":
+      var options = try Options(rest, allowed: ["--year"])
+      let year = try options.int("--year")
+      try options.done()
+      try Summary(store: try store()).print(year: year)
+    default:
+      throw UsageError("unknown command \(command)")
+    }
+  }
+
+  // MARK: Commands
+
+  func migrate() throws {
+    guard let directory = Migrator.locateSchemaDirectory() else {
+      throw UsageError("cannot find Schema/: run from the checkout or set ALMEDALEN_SCHEMA_DIR")
+    }
+    let migrator = try Migrator(conninfo: try conninfo(), directory: directory)
+    let applied = try migrator.migrate { Log.info("migrate", ["step": $0]) }
+    Log.info(
+      "migrate",
+      ["applied": String(applied.count), "known": String(migrator.migrations.count)])
+  }
+
+  func seed(_ arguments: [String]) throws {
+    guard let what = arguments.first else { throw UsageError("seed what? demo or generate") }
+    var options = try Options(Array(arguments.dropFirst()), allowed: ["--events", "--seed", "--year"])
+    switch what {
+    case "demo":
+      try options.done()
+      let store = try store()
+      let created = try DemoProgramme(store: store).load { Log.info("seed demo", ["step": $0]) }
+      Log.info("seed demo", ["seminars": "2", "rows_created": String(created)])
+      try generate(events: 300, seed: 2012, year: 2012)
+    case "generate":
+      guard let events = try options.int("--events") else {
+        throw UsageError("seed generate needs --events N")
+      }
+      guard (1...100_000).contains(events) else {
+        throw UsageError("--events must be between 1 and 100000")
+      }
+      let seed = try options.int("--seed") ?? 1
+      let year = try options.int("--year") ?? 2026
+      try options.done()
+      try generate(events: events, seed: UInt64(seed), year: year)
+    default:
+      throw UsageError("unknown seed \(what): demo or generate")
+    }
+  }
+
+  func generate(events: Int, seed: UInt64, year: Int) throws {
+    throw UsageError("TEMPORARY: generator not yet built \(events) \(seed) \(year)")
+  }
+
+  func token(_ arguments: [String]) throws {
+    guard let what = arguments.first else { throw UsageError("token what? create, revoke or list") }
+    var options = try Options(
+      Array(arguments.dropFirst()), allowed: ["--role", "--name", "--organiser"])
+    let tokens = try store().tokens
+    switch what {
+    case "create":
+      guard let name = options.string("--name") else { throw UsageError("token create needs --name") }
+      guard let roleText = options.string("--role"), let role = TokenRole(rawValue: roleText) else {
+        throw UsageError("token create needs --role admin or --role organiser")
+      }
+      var organiserID: UUID?
+      if let text = options.string("--organiser") {
+        guard let id = UUID(uuidString: text) else { throw UsageError("--organiser must be an id") }
+        organiserID = id
+      }
+      try options.done()
+      let (token, secret) = try tokens.create(name: name, role: role, organiserID: organiserID)
+      Log.info("token created", ["name": token.name, "role": token.role.rawValue])
+      // The secret is shown once, alone on the last line, so scripts can take it.
+      print(secret)
+    case "revoke":
+      guard let name = options.string("--name") else { throw UsageError("token revoke needs --name") }
+      try options.done()
+      guard try tokens.revoke(name: name) else {
+        throw UsageError("no live token named \(name)")
+      }
+      Log.info("token revoked", ["name": name])
+    case "list":
+      try options.done()
+      for token in try tokens.list() {
+        print(
+          [
+            token.name, token.role.rawValue, token.organiserID?.uuidString ?? "-",
+            token.lastUsedAt.map { PostgresTimestamp.format($0) } ?? "never",
+            token.revokedAt == nil ? "live" : "revoked",
+          ].joined(separator: "\t"))
+      }
+    default:
+      throw UsageError("unknown token command \(what)")
+    }
+  }
+
+  // MARK: Setup
+
+  func conninfo() throws -> String {
+    guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
+      throw UsageError("DATABASE_URL is not set (a libpq conninfo or postgresql:// URI)")
+    }
+    return url
+  }
+
+  func store() throws -> FestivalStore {
+    FestivalStore(pool: ConnectionPool(conninfo: try conninfo(), maxConnections: 4))
+  }
+}
+
+/// Flags of the form `--name value`, each allowed at most once.
+struct Options {
+  private var values: [String: String] = [:]
+
+  init(_ arguments: [String], allowed: Set<String>) throws {
+    var index = 0
+    while index < arguments.count {
+      let flag = arguments[index]
+      guard allowed.contains(flag) else { throw UsageError("unexpected argument \(flag)") }
+      guard index + 1 < arguments.count else { throw UsageError("\(flag) needs a value") }
+      guard values[flag] == nil else { throw UsageError("\(flag) given twice") }
+      values[flag] = arguments[index + 1]
+      index += 2
+    }
+  }
+
+  mutating func string(_ flag: String) -> String? { values.removeValue(forKey: flag) }
+
+  mutating func int(_ flag: String) throws -> Int? {
+    guard let text = values.removeValue(forKey: flag) else { return nil }
+    guard let value = Int(text), value >= 0 else {
+      throw UsageError("\(flag) must be a whole number, not \(text)")
+    }
+    return value
+  }
+
+  func done() throws {
+    if let flag = values.keys.sorted().first { throw UsageError("\(flag) does not apply here") }
+  }
+}
+
+struct UsageError: Error {
+  let message: String
+  init(_ message: String) { self.message = message }
+}
+
+/// One line per event to stderr, `key=value`, with a level.
+enum Log {
+  static func info(_ event: String, _ fields: [String: String] = [:]) {
+    write("info", event, fields)
+  }
+
+  static func error(_ message: String) { write("error", "failed", ["message": message]) }
+
+  private static func write(_ level: String, _ event: String, _ fields: [String: String]) {
+    var line = "level=\(level) event=\(quote(event))"
+    for key in fields.keys.sorted() { line += " \(key)=\(quote(fields[key]!))" }
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+  }
+
+  private static func quote(_ value: String) -> String {
+    if !value.isEmpty && !value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline })
+    {
+      return value
+    }
+    return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\")
+      .replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n") + "\""
+  }
+}
