@@ -88,7 +88,22 @@ struct CommandLineTool {
   }
 
   func generate(events: Int, seed: UInt64, year: Int) throws {
-    throw UsageError("TEMPORARY: generator not yet built \(events) \(seed) \(year)")
+    let connection = try Connection(try conninfo())
+    let summary = try FestivalGenerator(events: events, seed: seed, year: year).load(
+      on: connection
+    ) { Log.info("seed generate", ["progress": $0]) }
+    if summary.alreadyLoaded {
+      Log.info("seed generate", ["events": String(events), "seed": String(seed), "already_loaded": "true"])
+    } else {
+      Log.info(
+        "seed generate",
+        [
+          "events": String(summary.events), "venues": String(summary.venues),
+          "people": String(summary.people), "organisers": String(summary.organisers),
+          "participations": String(summary.participations),
+          "seconds": String(format: "%.2f", summary.seconds),
+        ])
+    }
   }
 
   func token(_ arguments: [String]) throws {
