@@ -61,11 +61,11 @@ public struct Coordinate: Hashable, Sendable {
   /// Great-circle distance in metres (haversine; plenty for a town the size of Visby).
   public func distance(to other: Coordinate) -> Double {
     let radius = 6_371_000.0
-    let φ1 = latitude * .pi / 180
-    let φ2 = other.latitude * .pi / 180
-    let dφ = (other.latitude - latitude) * .pi / 180
-    let dλ = (other.longitude - longitude) * .pi / 180
-    let a = sin(dφ / 2) * sin(dφ / 2) + cos(φ1) * cos(φ2) * sin(dλ / 2) * sin(dλ / 2)
+    let lat1 = latitude * .pi / 180
+    let lat2 = other.latitude * .pi / 180
+    let dLat = (other.latitude - latitude) * .pi / 180
+    let dLon = (other.longitude - longitude) * .pi / 180
+    let a = sin(dLat / 2) * sin(dLat / 2) + cos(lat1) * cos(lat2) * sin(dLon / 2) * sin(dLon / 2)
     return 2 * radius * atan2(a.squareRoot(), (1 - a).squareRoot())
   }
 }

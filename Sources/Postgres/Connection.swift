@@ -21,6 +21,17 @@ public final class Connection: @unchecked Sendable {
   /// Opens a connection from a libpq conninfo string or `postgresql://` URI.
   public init(_ conninfo: String, connectTimeoutSeconds: Int = 5) throws {
     target = ConnectionTarget(conninfo)
+    var parseError: UnsafeMutablePointer<CChar>?
+    if let options = PQconninfoParse(conninfo, &parseError) {
+      PQconninfoFree(options)
+    } else {
+      // libpq's message quotes the text it could not parse, which may hold the password.
+      if let parseError { PQfreemem(parseError) }
+      throw PostgresError(
+        .connectionFailed,
+        message: "cannot connect: the connection string is malformed (details withheld: "
+          + "they may contain the password)")
+    }
     let keys = ["connect_timeout", "dbname", "fallback_application_name"]
     let values = [String(connectTimeoutSeconds), conninfo, "almedalen"]
     let conn = withCStrings(keys) { keyPointers in
@@ -103,6 +114,13 @@ public final class Connection: @unchecked Sendable {
       throw error
     }
     transactionDepth = 0
+    if PQtransactionStatus(handle) == PQTRANS_INERROR {
+      // The body caught a failed statement: COMMIT would quietly roll back.
+      try? executeScript("ROLLBACK")
+      throw PostgresError(
+        .server, message: "the transaction was aborted by an earlier error and rolled back",
+        sqlState: "25P02")
+    }
     do {
       try executeScript("COMMIT")
     } catch let error as PostgresError where !isUsable {
@@ -219,14 +237,14 @@ public final class Connection: @unchecked Sendable {
     let socket = PQsocket(handle)
     guard socket >= 0 else { return false }
     var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-    let ready = poll(&descriptor, 1, 0)
-    if ready == 0 { return true }
-    // Something arrived on an idle connection: a notice, a notification, or the end.
-    if PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK {
-      isUsable = false
-      return false
-    }
-    return true
+    if poll(&descriptor, 1, 0) == 0 { return true }
+    // Nothing should arrive on an idle pooled connection. A server ending the session (a
+    // restart, pg_terminate_backend) sends a FATAL message that libpq files as a notice,
+    // leaving the status OK until a later read sees the closed socket. Whatever came, this
+    // connection is not to be trusted: the pool opens a fresh one.
+    _ = PQconsumeInput(handle)
+    isUsable = false
+    return false
   }
 
   // MARK: Results
@@ -370,7 +388,7 @@ private func withCStrings<R>(
   _ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R
 ) -> R {
   let duplicates = strings.map { strdup($0) }
-  defer { duplicates.forEach { free($0) } }
+  defer { for pointer in duplicates { free(pointer) } }
   var pointers: [UnsafePointer<CChar>?] = duplicates.map { UnsafePointer($0) }
   pointers.append(nil)
   return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
@@ -381,7 +399,7 @@ private func withOptionalCStrings<R>(
 ) -> R {
   if strings.isEmpty { return body(nil) }
   let duplicates = strings.map { $0.map { strdup($0) } ?? nil }
-  defer { duplicates.forEach { free($0) } }
+  defer { for pointer in duplicates { free(pointer) } }
   let pointers: [UnsafePointer<CChar>?] = duplicates.map { $0.map { UnsafePointer($0) } }
   return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

@@ -23,7 +23,7 @@ public final class QueryResult: RandomAccessCollection, @unchecked Sendable {
   public subscript(position: Int) -> Row { Row(result: self, index: Int32(position)) }
 
   func columnIndex(_ name: String) -> Int32? {
-    let index = PQfnumber(handle, "\"" + name + "\"")
+    let index = PQfnumber(handle, "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
     return index >= 0 ? index : nil
   }
 

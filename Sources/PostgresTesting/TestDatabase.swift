@@ -1,6 +1,12 @@
 import Foundation
 public import Postgres
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A fresh, empty database on the PostgreSQL server that `scripts/test` starts, for one test.
 ///
 /// `scripts/test` exports `DATABASE_URL` (a superuser connection to database `postgres`, as a
@@ -49,10 +55,17 @@ public struct TestDatabase: Sendable {
   }
 
   /// Restarts the test server (fast shutdown, then start) by running the executable named in
-  /// `ALMEDALEN_TEST_PG_RESTART`, and returns once it accepts connections again.
+  /// `ALMEDALEN_TEST_PG_RESTART`, and returns once it exits, that is once the server accepts
+  /// connections again. Throws if the variable is unset or the script fails.
   ///
   /// Every connection to the server breaks, including those of other tests running at the
   /// same time in this process.
+  ///
+  /// This spawns and waits with `posix_spawn`/`waitpid` rather than `Foundation.Process`: on
+  /// Linux, `Process` learns of the exit through a socket that the child inherits, and the
+  /// restarted postmaster (a grandchild that stays running) inherits it too, so
+  /// `waitUntilExit()` would never return. For the same reason the child gets no descriptor
+  /// of ours beyond stdin (/dev/null), stdout and stderr.
   public static func restartServer() throws {
     guard let path = ProcessInfo.processInfo.environment["ALMEDALEN_TEST_PG_RESTART"],
       !path.isEmpty
@@ -61,20 +74,67 @@ public struct TestDatabase: Sendable {
         "ALMEDALEN_TEST_PG_RESTART is not set: run the tests with scripts/test, which starts "
           + "PostgreSQL and names the script that restarts it")
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.standardInput = FileHandle.nullDevice
-    do {
-      try process.run()
-    } catch {
-      throw TestDatabaseError("cannot run \(path) to restart PostgreSQL: \(error)")
-    }
-    process.waitUntilExit()
-    guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-      throw TestDatabaseError(
-        "\(path) failed to restart PostgreSQL (status \(process.terminationStatus))")
+    let status = try runAndWait(path)
+    guard status == 0 else {
+      throw TestDatabaseError("\(path) failed to restart PostgreSQL (wait status \(status))")
     }
   }
+
+  /// Runs the executable at `path` without arguments and returns its raw wait status.
+  private static func runAndWait(_ path: String) throws -> Int32 {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    #if canImport(Darwin)
+      // Every descriptor not named in `actions` (0, 1, 2 are inherited) is closed.
+      posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_CLOEXEC_DEFAULT))
+      for descriptor: Int32 in [1, 2] {
+        posix_spawn_file_actions_adddup2(&actions, descriptor, descriptor)
+      }
+    #else
+      closeInheritedDescriptors(&actions)
+    #endif
+    var pid = pid_t()
+    let argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), nil]
+    let environment = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") }
+    let envp = environment + [nil]
+    defer { for pointer in argv + envp { free(pointer) } }
+    let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+    guard spawned == 0 else {
+      throw TestDatabaseError(
+        "cannot run \(path) to restart PostgreSQL: \(String(cString: strerror(spawned)))")
+    }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 {
+      guard errno == EINTR else {
+        throw TestDatabaseError("waiting for \(path) failed: \(String(cString: strerror(errno)))")
+      }
+    }
+    return status
+  }
+
+  #if !canImport(Darwin)
+    /// Adds a close action for every descriptor from 3 up: with glibc's
+    /// `posix_spawn_file_actions_addclosefrom_np` (2.34+, looked up at run time because Swift
+    /// does not import it), else one by one from /proc/self/fd.
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+      typealias CloseFrom =
+        @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32)
+        -> Int32
+      if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
+        let closeFrom = unsafeBitCast(symbol, to: CloseFrom.self)
+        if closeFrom(&actions, 3) == 0 { return }
+      }
+      let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+      for descriptor in open.compactMap({ Int32($0) }) where descriptor > 2 {
+        posix_spawn_file_actions_addclose(&actions, descriptor)
+      }
+    }
+  #endif
 
   /// `prefix` reduced to lowercase letters, digits and underscores, plus a random suffix;
   /// short enough for PostgreSQL's 63-byte identifiers.

@@ -63,7 +63,8 @@ struct CommandLineTool {
 
   func seed(_ arguments: [String]) throws {
     guard let what = arguments.first else { throw UsageError("seed what? demo or generate") }
-    var options = try Options(Array(arguments.dropFirst()), allowed: ["--events", "--seed", "--year"])
+    var options = try Options(
+      Array(arguments.dropFirst()), allowed: ["--events", "--seed", "--year"])
     switch what {
     case "demo":
       try options.done()
@@ -93,7 +94,8 @@ struct CommandLineTool {
       on: connection
     ) { Log.info("seed generate", ["progress": $0]) }
     if summary.alreadyLoaded {
-      Log.info("seed generate", ["events": String(events), "seed": String(seed), "already_loaded": "true"])
+      Log.info(
+        "seed generate", ["events": String(events), "seed": String(seed), "already_loaded": "true"])
     } else {
       Log.info(
         "seed generate",
@@ -113,7 +115,9 @@ struct CommandLineTool {
     let tokens = try store().tokens
     switch what {
     case "create":
-      guard let name = options.string("--name") else { throw UsageError("token create needs --name") }
+      guard let name = options.string("--name") else {
+        throw UsageError("token create needs --name")
+      }
       guard let roleText = options.string("--role"), let role = TokenRole(rawValue: roleText) else {
         throw UsageError("token create needs --role admin or --role organiser")
       }
@@ -128,7 +132,9 @@ struct CommandLineTool {
       // The secret is shown once, alone on the last line, so scripts can take it.
       print(secret)
     case "revoke":
-      guard let name = options.string("--name") else { throw UsageError("token revoke needs --name") }
+      guard let name = options.string("--name") else {
+        throw UsageError("token revoke needs --name")
+      }
       try options.done()
       guard try tokens.revoke(name: name) else {
         throw UsageError("no live token named \(name)")
@@ -214,11 +220,14 @@ enum Log {
   }
 
   private static func quote(_ value: String) -> String {
-    if !value.isEmpty && !value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline })
+    if !value.isEmpty
+      && !value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline })
     {
       return value
     }
-    return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\")
-      .replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n") + "\""
+    return "\""
+      + value.replacingOccurrences(of: "\\", with: "\\\\")
+      .replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+      + "\""
   }
 }

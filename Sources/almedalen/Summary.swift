@@ -33,7 +33,9 @@ struct Summary {
         let titled = [participant.title, participant.organisation].compactMap { $0 }.joined(
           separator: ", ")
         let party = participant.personParty.map { " (\($0))" } ?? ""
-        Swift.print("    \(role): \(participant.personName ?? "?")\(party)\(titled.isEmpty ? "" : ", " + titled)")
+        Swift.print(
+          "    \(role): \(participant.personName ?? "?")\(party)\(titled.isEmpty ? "" : ", " + titled)"
+        )
       }
     }
   }

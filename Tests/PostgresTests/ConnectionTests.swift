@@ -33,9 +33,22 @@ extension ServerTests {
     @Test func badURIWithPasswordInUserInfoFailsWithoutShowingIt() throws {
       let database = "no_such_db_" + String(UInt32.random(in: 0...UInt32.max))
       let host = ConnectionTarget(try TestDatabase.adminConninfo()).host
-      let encodedHost = try #require(host.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+      let encodedHost = try #require(
+        host.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
       let uri = "postgresql://postgres:sekret123@/\(database)?host=\(encodedHost)"
       try expectConnectionFailureHidesPassword(uri, database: database)
+    }
+
+    /// libpq's own messages about a malformed URI quote the URI, or the token, they choked on.
+    @Test(arguments: [
+      "postgresql://postgres:sekret123@[::1/shop", "postgresql://postgres:sek%ZZret123@/shop",
+    ])
+    func malformedURIErrorsDoNotEchoThePassword(_ uri: String) throws {
+      let error = try #require(throws: PostgresError.self) { _ = try Connection(uri) }
+      #expect(error.code == .connectionFailed)
+      for text in [error.message, error.description, error.debugDescription] {
+        #expect(!text.contains("ret123"), "password leaked: \(text)")
+      }
     }
 
     @Test func connectionTargetNeverHoldsThePassword() throws {
@@ -79,7 +92,8 @@ extension ServerTests {
 @Suite struct TestDatabaseConninfo {
   @Test func keyValueConninfoGetsDatabaseAppended() {
     #expect(
-      TestDatabase.conninfo("host=/tmp/pg user=postgres dbname=postgres", replacingDatabaseWith: "t_1")
+      TestDatabase.conninfo(
+        "host=/tmp/pg user=postgres dbname=postgres", replacingDatabaseWith: "t_1")
         == "host=/tmp/pg user=postgres dbname=postgres dbname=t_1")
     let target = ConnectionTarget(
       TestDatabase.conninfo("host=/tmp/pg dbname=postgres", replacingDatabaseWith: "t_1"))
@@ -88,7 +102,10 @@ extension ServerTests {
 
   @Test func uriGetsItsPathReplaced() {
     let cases = [
-      ("postgresql:///postgres?host=%2Ftmp%2Fpg&user=postgres", "postgresql:///t_1?host=%2Ftmp%2Fpg&user=postgres"),
+      (
+        "postgresql:///postgres?host=%2Ftmp%2Fpg&user=postgres",
+        "postgresql:///t_1?host=%2Ftmp%2Fpg&user=postgres"
+      ),
       ("postgresql://u:p@h:5432/postgres", "postgresql://u:p@h:5432/t_1"),
       ("postgres://h1,h2:5433/db?sslmode=disable", "postgres://h1,h2:5433/t_1?sslmode=disable"),
       ("postgresql://h", "postgresql://h/t_1"),

@@ -73,7 +73,8 @@ extension ServerTests {
         #expect(error.constraint == "ids_pkey")
         #expect(connection.isUsable)
         // COPY is all or nothing, and the connection takes new statements.
-        #expect(try connection.query("SELECT count(*) AS n FROM ids")[0].decode("n", as: Int.self) == 0)
+        #expect(
+          try connection.query("SELECT count(*) AS n FROM ids")[0].decode("n", as: Int.self) == 0)
         #expect(try connection.copyIn("COPY ids FROM STDIN") { try $0.append([1]) } == 1)
       }
     }
@@ -89,7 +90,8 @@ extension ServerTests {
           }
         }
         #expect(connection.isUsable)
-        #expect(try connection.query("SELECT count(*) AS n FROM ids")[0].decode("n", as: Int.self) == 0)
+        #expect(
+          try connection.query("SELECT count(*) AS n FROM ids")[0].decode("n", as: Int.self) == 0)
       }
     }
 

@@ -92,7 +92,9 @@ extension ServerTests {
           }
         }
         // Once they come back, they are lent again.
-        #expect(try pool.withConnection { try $0.query("SELECT 1 AS one")[0].decode("one", as: Int.self) } == 1)
+        #expect(
+          try pool.withConnection { try $0.query("SELECT 1 AS one")[0].decode("one", as: Int.self) }
+            == 1)
       }
     }
 
@@ -162,7 +164,9 @@ extension ServerTests {
         #expect(errors.allSatisfy { $0 == nil }, "\(errors)")
         // Serial order: the retried transaction saw the other's row and went after it.
         let numbers = try pool.withConnection { connection in
-          try connection.query("SELECT n FROM ledger ORDER BY n").map { try $0.decode("n", as: Int.self) }
+          try connection.query("SELECT n FROM ledger ORDER BY n").map {
+            try $0.decode("n", as: Int.self)
+          }
         }
         #expect(numbers == [1, 2])
       }
@@ -179,14 +183,18 @@ extension ServerTests {
         #expect(error.sqlState == "40001")
         #expect(error.isTransient)
         let numbers = try pool.withConnection { connection in
-          try connection.query("SELECT n FROM ledger ORDER BY n").map { try $0.decode("n", as: Int.self) }
+          try connection.query("SELECT n FROM ledger ORDER BY n").map {
+            try $0.decode("n", as: Int.self)
+          }
         }
         #expect(numbers == [1])
       }
     }
 
     /// Two transactions that lock rows 1 and 2 in opposite orders. Returns each one's error.
-    func runDeadlockingTransactions(_ body: @escaping @Sendable (Int, (Connection) throws -> Void) throws -> Void) -> [(any Error)?] {
+    func runDeadlockingTransactions(
+      _ body: @escaping @Sendable (Int, (Connection) throws -> Void) throws -> Void
+    ) -> [(any Error)?] {
       let locked = [DispatchSemaphore(value: 0), DispatchSemaphore(value: 0)]
       let errors = Locked([(any Error)?](repeating: nil, count: 2))
       runOnThreads(2) { me in
@@ -249,7 +257,10 @@ extension ServerTests {
           .decode("ok", as: Bool.self)
         try #require(killed)
         let (newPID, one) = try pool.withConnection { connection in
-          (connection.backendPID, try connection.query("SELECT 1 AS one")[0].decode("one", as: Int.self))
+          (
+            connection.backendPID,
+            try connection.query("SELECT 1 AS one")[0].decode("one", as: Int.self)
+          )
         }
         #expect(one == 1)
         #expect(newPID != pid)
@@ -270,7 +281,9 @@ extension ServerTests {
         }
         #expect(error.isConnectionProblem, "\(error)")
         #expect(pool.openConnections == 0)
-        #expect(try pool.withConnection { try $0.query("SELECT 1 AS one")[0].decode("one", as: Int.self) } == 1)
+        #expect(
+          try pool.withConnection { try $0.query("SELECT 1 AS one")[0].decode("one", as: Int.self) }
+            == 1)
       }
     }
 

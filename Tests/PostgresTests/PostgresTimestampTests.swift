@@ -120,7 +120,8 @@ import Testing
     for _ in 0..<5_000 {
       let seconds = Int64.random(in: first...last, using: &generator)
       let date = Date(timeIntervalSince1970: Double(seconds))
-      let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+      let parts = calendar.dateComponents(
+        [.year, .month, .day, .hour, .minute, .second], from: date)
       let expected = String(
         format: "%04d-%02d-%02d %02d:%02d:%02d+00", parts.year!, parts.month!, parts.day!,
         parts.hour!, parts.minute!, parts.second!)

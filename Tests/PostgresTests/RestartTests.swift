@@ -80,5 +80,30 @@ extension ServerTests {
         #expect(pool.openConnections <= 8)
       }
     }
+
+    @Test func idlePooledConnectionsAreReplacedAfterARestart() throws {
+      try withTestDatabase("restart_idle") { database throws in
+        let pool = ConnectionPool(.init(conninfo: database.conninfo, maxConnections: 4))
+        defer { pool.shutdown() }
+        // Four connections open and idle in the pool.
+        let held = Locked(0)
+        runOnThreads(4) { _ in
+          _ = try? pool.withConnection { _ in
+            held.withLock { $0 += 1 }
+            while held.current < 4 { usleep(1_000) }
+          }
+        }
+        try #require(pool.openConnections == 4)
+        try TestDatabase.restartServer()
+        // Each of them is dead now; the pool must notice on checkout, not hand them out.
+        for attempt in 1...8 {
+          let one = try pool.withConnection { connection in
+            try connection.query("SELECT 1 AS one")[0].decode("one", as: Int.self)
+          }
+          #expect(one == 1, "attempt \(attempt)")
+        }
+        #expect(pool.openConnections <= 4)
+      }
+    }
   }
 }

@@ -110,5 +110,23 @@ extension ServerTests {
         #expect(repeatable == "repeatable read")
       }
     }
+
+    /// A body that catches a failed statement and returns normally must not be told its
+    /// transaction committed: the server turns COMMIT of an aborted transaction into ROLLBACK.
+    @Test func withTransactionDoesNotReportSuccessWhenTheBodySwallowedAStatementError() throws {
+      try withTable("tx_swallowed") { connection throws in
+        let error = try #require(throws: PostgresError.self) {
+          try connection.withTransaction { connection throws in
+            try connection.execute("INSERT INTO notes VALUES (1, 'lost')")
+            _ = try? connection.execute("INSERT INTO notes VALUES (1, 'duplicate')")
+          }
+        }
+        #expect(error.sqlState == "25P02")
+        // Nothing was written and the connection is back to normal.
+        #expect(try ids(connection) == [])
+        #expect(!connection.isInTransaction)
+        #expect(connection.isUsable)
+      }
+    }
   }
 }

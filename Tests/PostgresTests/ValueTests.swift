@@ -139,7 +139,8 @@ extension ServerTests {
         #expect(nulls == [2, 4])
         // A NULL element cannot become a non-optional String.
         let error = try #require(throws: PostgresError.self) {
-          let strings: [String] = try connection.query("SELECT $1::text[] AS v", [optionals])[0].decode("v")
+          let strings: [String] = try connection.query("SELECT $1::text[] AS v", [optionals])[0]
+            .decode("v")
           _ = strings
         }
         #expect(error.code == .decoding)
@@ -224,6 +225,13 @@ extension ServerTests {
         #expect(try row.decode("with space", as: Int.self) == 3)
         #expect(try row.decode(column: 1, as: Int.self) == 2)
         #expect(throws: PostgresError.self) { try row.decode("mixedcase", as: Int.self) }
+      }
+    }
+
+    @Test func aColumnWhoseNameHoldsADoubleQuoteCanBeDecoded() throws {
+      try withTestConnection("values_quote_column") { connection throws in
+        let row = try connection.query("SELECT 1 AS \"say \"\"hi\"\"\"")[0]
+        #expect(try row.decode("say \"hi\"", as: Int.self) == 1)
       }
     }
   }

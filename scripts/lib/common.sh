@@ -114,7 +114,23 @@ run_as_pg() {
   fi
 }
 
-_pg_ctl() { run_as_pg "$(pg_bindir)/pg_ctl" "$@"; }
+# _pg_ctl ARGS...: pg_ctl as the cluster owner. The server that pg_ctl starts
+# inherits every open file descriptor, so close all but stdin/out/err first:
+# otherwise it holds a caller's pipe open for its whole life (e.g. a test that
+# reads pg-restart's output would wait for EOF until the server stops).
+_pg_ctl() {
+  local pg_ctl
+  pg_ctl=$(pg_bindir)/pg_ctl
+  (
+    for fd in /proc/"$BASHPID"/fd/* /dev/fd/*; do
+      fd=${fd##*/}
+      if [[ $fd =~ ^[0-9]+$ ]] && ((fd > 2)); then
+        eval "exec $fd>&-"
+      fi
+    done
+    run_as_pg "$pg_ctl" "$@"
+  )
+}
 
 # As root: create the postgres OS user if needed.
 _ensure_postgres_user() {
