@@ -1,3 +1,4 @@
+import AlmedalenCore
 import Foundation
 public import Postgres
 
@@ -44,6 +45,34 @@ enum Cursor {
       throw StoreError.invalid("cursor", "is not a cursor this service gave out")
     }
     return parts
+  }
+
+  /// A page of rows ordered by name, for organisers, venues and people. `select` is the
+  /// static `SELECT … FROM table` part; the filter and order are the same for all three.
+  static func byName<T>(
+    _ pool: ConnectionPool, select: String, query: String?, limit: Int?, cursor: String?,
+    decode: (Row) throws -> T, name: (T) -> String, id: (T) -> UUID
+  ) throws -> Page<T> {
+    let limit = try Cursor.limit(limit)
+    let after = try cursor.map { try Cursor.decode($0, parts: 2) }
+    if let query, query.count > 200 {
+      throw StoreError.invalid("q", "must be at most 200 characters")
+    }
+    return try pool.transaction { connection in
+      let rows = try connection.query(
+        select
+          + """
+           WHERE ($1::text IS NULL OR name ILIKE $1)
+            AND ($2::text IS NULL OR (lower(name), id) > ($2, $3::uuid))
+          ORDER BY lower(name), id LIMIT $4
+          """,
+        [query.map(Pattern.contains), after?[0], after.map { $0[1] }, limit + 1])
+      let items = try rows.prefix(limit).map(decode)
+      let next =
+        rows.count > limit
+        ? items.last.map { Cursor.encode([name($0).lowercased(), id($0).uuidString]) } : nil
+      return Page(items: items, nextCursor: next)
+    }
   }
 
   /// Bounds a requested page size.

@@ -51,24 +51,9 @@ public struct OrganiserStore: Sendable {
   public func list(query: String? = nil, limit: Int? = nil, cursor: String? = nil) throws -> Page<
     Organiser
   > {
-    let limit = try Cursor.limit(limit)
-    let after = try cursor.map { try Cursor.decode($0, parts: 2) }
-    return try pool.transaction { connection in
-      let rows = try connection.query(
-        "SELECT " + Self.columns
-          + """
-           FROM organisers
-          WHERE ($1::text IS NULL OR name ILIKE $1)
-            AND ($2::text IS NULL OR (lower(name), id) > ($2, $3::uuid))
-          ORDER BY lower(name), id LIMIT $4
-          """,
-        [query.map(Pattern.contains), after?[0], after.map { $0[1] }, limit + 1])
-      let items = try rows.prefix(limit).map(Self.decode)
-      let next =
-        rows.count > limit
-        ? items.last.map { Cursor.encode([$0.name.lowercased(), $0.id.uuidString]) } : nil
-      return Page(items: items, nextCursor: next)
-    }
+    try Cursor.byName(
+      pool, select: "SELECT " + Self.columns + " FROM organisers", query: query, limit: limit,
+      cursor: cursor, decode: Self.decode, name: \.name, id: \.id)
   }
 
   static func decode(_ row: Row) throws -> Organiser {

@@ -49,33 +49,22 @@ extension Substring: PostgresEncodable {
   public var postgresText: String? { String(self) }
 }
 
-extension Int: PostgresCodable {
-  public var postgresText: String? { String(self) }
-  public init(postgresText text: String) throws {
-    guard let value = Int(text) else { throw PostgresDecodingFailure("not an integer: \(text)") }
-    self = value
-  }
-}
+/// Integers travel as decimal text.
+public protocol PostgresInteger: FixedWidthInteger, PostgresCodable {}
 
-extension Int32: PostgresCodable {
+extension PostgresInteger {
   public var postgresText: String? { String(self) }
   public init(postgresText text: String) throws {
-    guard let value = Int32(text) else {
-      throw PostgresDecodingFailure("not a 32-bit integer: \(text)")
+    guard let value = Self(text) else {
+      throw PostgresDecodingFailure("not a \(Self.bitWidth)-bit integer: \(text)")
     }
     self = value
   }
 }
 
-extension Int64: PostgresCodable {
-  public var postgresText: String? { String(self) }
-  public init(postgresText text: String) throws {
-    guard let value = Int64(text) else {
-      throw PostgresDecodingFailure("not a 64-bit integer: \(text)")
-    }
-    self = value
-  }
-}
+extension Int: PostgresInteger {}
+extension Int32: PostgresInteger {}
+extension Int64: PostgresInteger {}
 
 extension Double: PostgresCodable {
   public var postgresText: String? {
