@@ -21,9 +21,15 @@ let package = Package(
       pkgConfig: "libpq",
       providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
     ),
+    // gzip for HTTP responses.
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strict),
     // Fresh throwaway databases on the server that scripts/test starts; tests only.
     .target(name: "PostgresTesting", dependencies: ["Postgres"], swiftSettings: strict),
+    // HTTP/1.1 on sockets; knows nothing of the festival.
+    // Linux's epoll, eventfd and TCP headers, which Glibc's module map leaves out.
+    .systemLibrary(name: "CEpoll"),
+    .target(name: "HTTPServer", dependencies: ["CZlib", "CEpoll"], swiftSettings: strict),
     .target(name: "AlmedalenCore", swiftSettings: strict),
     .target(
       name: "AlmedalenStore",
@@ -37,13 +43,22 @@ let package = Package(
       dependencies: ["AlmedalenCore", "AlmedalenStore", "Postgres"],
       swiftSettings: strict
     ),
+    // Routes, handlers, problem answers: the service's HTTP face.
+    .target(
+      name: "AlmedalenAPI",
+      dependencies: ["AlmedalenCore", "AlmedalenStore", "HTTPServer"],
+      swiftSettings: strict
+    ),
     .executableTarget(
       name: "almedalen",
-      dependencies: ["AlmedalenCore", "AlmedalenStore", "AlmedalenSeed", "Postgres"],
+      dependencies: [
+        "AlmedalenAPI", "AlmedalenCore", "AlmedalenStore", "AlmedalenSeed", "HTTPServer", "Postgres",
+      ],
       swiftSettings: strict
     ),
     .testTarget(
       name: "PostgresTests", dependencies: ["Postgres", "PostgresTesting"], swiftSettings: strict),
+    .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
     .testTarget(name: "AlmedalenCoreTests", dependencies: ["AlmedalenCore"], swiftSettings: strict),
     .testTarget(
       name: "AlmedalenStoreTests",

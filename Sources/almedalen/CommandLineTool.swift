@@ -1,7 +1,9 @@
+import AlmedalenAPI
 import AlmedalenCore
 import AlmedalenSeed
 import AlmedalenStore
 import Foundation
+import HTTPServer
 import Postgres
 
 /// Parses the command line and runs one command.
@@ -19,6 +21,7 @@ struct CommandLineTool {
       token create --role organiser --organiser ID --name NAME
       token revoke --name NAME                  the token stops working at once
       token list                                names, roles, last use (never secrets)
+      serve [--host 127.0.0.1] [--port 8080]    serve HTTP until SIGINT or SIGTERM
       summary [--year Y]                        print the programme in brief
       help
 
@@ -38,6 +41,13 @@ struct CommandLineTool {
       try seed(rest)
     case "token":
       try token(rest)
+    case "serve":
+      var options = try Options(rest, allowed: ["--host", "--port"])
+      let host = options.string("--host") ?? "127.0.0.1"
+      let port = try options.int("--port") ?? 8080
+      try options.done()
+      guard port <= 65_535 else { throw UsageError("--port must be at most 65535") }
+      try serve(host: host, port: port)
     case "summary":
       var options = try Options(rest, allowed: ["--year"])
       let year = try options.int("--year")
@@ -153,6 +163,24 @@ struct CommandLineTool {
     default:
       throw UsageError("unknown token command \(what)")
     }
+  }
+
+  func serve(host: String, port: Int) throws {
+    let store = FestivalStore(
+      pool: ConnectionPool(
+        .init(conninfo: try conninfo(), maxConnections: 16, acquireTimeout: .seconds(5))))
+    let server = HTTPServer(
+      configuration: Configuration(host: host, port: port),
+      responder: Application(store: store))
+    Log.info(
+      "serve",
+      [
+        "host": host, "port": String(port),
+        "database": ConnectionTarget(try conninfo()).description,
+      ])
+    try server.run()
+    store.pool.shutdown()
+    Log.info("stopped")
   }
 
   // MARK: Setup

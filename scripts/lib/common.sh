@@ -6,7 +6,7 @@
 # Functions:
 #   log MSG...             announce a step on stderr ("==> MSG")
 #   warn MSG... / die MSG...
-#   ensure_packages        install PostgreSQL, libpq headers, pkg-config if missing; find swift
+#   ensure_packages        install PostgreSQL, libpq/zlib headers, pkg-config if missing; find swift
 #   pg_bindir              print the newest /usr/lib/postgresql/NN/bin
 #   start_cluster DIR [--unsafe]
 #                          initdb DIR if needed, start it (Unix socket only) and export
@@ -73,7 +73,7 @@ pg_bindir() {
   printf '%s\n' "$best"
 }
 
-# ensure_packages: make sure PostgreSQL (server + client), libpq headers,
+# ensure_packages: make sure PostgreSQL (server + client), libpq headers, zlib headers,
 # pkg-config and swift are available.
 ensure_packages() {
   local -a missing=()
@@ -82,11 +82,13 @@ ensure_packages() {
   if ! { pkg-config --exists libpq 2>/dev/null && [[ -f /usr/include/postgresql/libpq-fe.h ]]; }; then
     missing+=("libpq headers")
   fi
+  pkg-config --exists zlib 2>/dev/null || missing+=("zlib headers")
   if ((${#missing[@]} > 0)); then
     log "missing: ${missing[*]}"
-    apt_install postgresql postgresql-contrib libpq-dev pkg-config
+    apt_install postgresql postgresql-contrib libpq-dev zlib1g-dev pkg-config
     pg_bindir >/dev/null || die "PostgreSQL server binaries still not found after installing"
     pkg-config --exists libpq || die "pkg-config still cannot find libpq after installing libpq-dev"
+    pkg-config --exists zlib || die "pkg-config still cannot find zlib after installing zlib1g-dev"
   fi
 
   if ! command -v swift >/dev/null 2>&1; then

@@ -1,0 +1,69 @@
+/// Header fields in order, with case-insensitive lookup. Repeated fields are kept apart.
+public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
+  public private(set) var fields: [(name: String, value: String)] = []
+
+  public init() {}
+
+  public init(_ fields: [(String, String)]) {
+    self.fields = fields.map { (name: $0.0, value: $0.1) }
+  }
+
+  public init(dictionaryLiteral elements: (String, String)...) {
+    self.init(elements)
+  }
+
+  public var count: Int { fields.count }
+
+  public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
+    fields.makeIterator()
+  }
+
+  /// The first value of a field, compared case-insensitively.
+  public subscript(name: String) -> String? {
+    fields.first { Self.same($0.name, name) }?.value
+  }
+
+  /// Every value of a field, in order.
+  public func values(_ name: String) -> [String] {
+    fields.filter { Self.same($0.name, name) }.map(\.value)
+  }
+
+  /// Comma-separated list items of every value of a field, trimmed and lowercased
+  /// (`Connection: keep-alive, Upgrade`).
+  public func tokens(_ name: String) -> [String] {
+    values(name).flatMap { $0.split(separator: ",") }.map {
+      $0.trimmingSpaces().lowercased()
+    }.filter { !$0.isEmpty }
+  }
+
+  public func contains(_ name: String) -> Bool { self[name] != nil }
+
+  /// Adds a field, keeping any already there.
+  public mutating func add(_ name: String, _ value: String) {
+    fields.append((name: name, value: value))
+  }
+
+  /// Sets a field, replacing every earlier value.
+  public mutating func set(_ name: String, _ value: String) {
+    remove(name)
+    fields.append((name: name, value: value))
+  }
+
+  public mutating func remove(_ name: String) {
+    fields.removeAll { Self.same($0.name, name) }
+  }
+
+  static func same(_ a: String, _ b: String) -> Bool {
+    a.utf8.count == b.utf8.count && a.lowercased() == b.lowercased()
+  }
+}
+
+extension StringProtocol {
+  /// Without leading and trailing spaces and tabs (HTTP's OWS).
+  func trimmingSpaces() -> String {
+    var scalars = Substring(self).unicodeScalars[...]
+    while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
+    while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
+    return String(scalars)
+  }
+}

@@ -1,0 +1,117 @@
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Turns a handler's `Response` into bytes on the wire: status line, the handler's headers
+/// (less those the server owns), `Date`, framing, `Connection`, `X-Request-Id`, and gzip when
+/// allowed and accepted.
+struct ResponseEncoder: Sendable {
+  let minimumCompressionBytes: Int
+
+  struct Context: Sendable {
+    var version: HTTPVersion
+    var keepAlive: Bool
+    var isHead: Bool
+    var acceptsGzip: Bool
+    var requestID: String
+  }
+
+  /// Encodes; returns the bytes and how many body bytes they carry.
+  func encode(_ response: Response, _ context: Context) -> (bytes: [UInt8], bodyBytes: Int) {
+    var body = response.body
+    var headers = response.headers
+    for owned in ["Content-Length", "Transfer-Encoding", "Connection", "Date", "Keep-Alive"] {
+      headers.remove(owned)
+    }
+    let status = response.status
+    let bodyless = status == 204 || status == 304 || (100..<200).contains(status)
+    if bodyless {
+      body = []
+    } else if response.compressible && context.acceptsGzip
+      && body.count >= minimumCompressionBytes && !headers.contains("Content-Encoding")
+    {
+      if let compressed = Gzip.compress(body) {
+        body = compressed
+        headers.set("Content-Encoding", "gzip")
+      }
+    }
+    if response.compressible
+      && !headers.values("Vary").contains(where: {
+        $0.lowercased().contains("accept-encoding")
+      })
+    {
+      headers.add("Vary", "Accept-Encoding")
+    }
+    var head = "HTTP/1.1 \(status) \(Response.reason(status))\r\n"
+    head += "Date: \(HTTPDate.now())\r\n"
+    if !bodyless { head += "Content-Length: \(body.count)\r\n" }
+    if !context.keepAlive {
+      head += "Connection: close\r\n"
+    } else if context.version == .http10 {
+      head += "Connection: keep-alive\r\n"
+    }
+    head += "X-Request-Id: \(context.requestID)\r\n"
+    for (name, value) in headers {
+      // A handler's header must not break the framing: drop CR, LF and NUL.
+      head += name.filter { $0 != "\r" && $0 != "\n" && $0 != "\0" } + ": "
+      head += value.filter { $0 != "\r" && $0 != "\n" && $0 != "\0" } + "\r\n"
+    }
+    head += "\r\n"
+    var bytes = Array(head.utf8)
+    if !context.isHead && !bodyless {
+      bytes.append(contentsOf: body)
+    }
+    return (bytes, context.isHead ? 0 : body.count)
+  }
+
+  /// A response the server makes itself (errors, timeouts), always closing the connection.
+  static func plain(_ status: Int, _ reason: String, requestID: String) -> [UInt8] {
+    let body = Array("\(status) \(Response.reason(status)): \(reason)\n".utf8)
+    let head =
+      "HTTP/1.1 \(status) \(Response.reason(status))\r\nDate: \(HTTPDate.now())\r\n"
+      + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.count)\r\n"
+      + "Connection: close\r\nX-Request-Id: \(requestID)\r\n\r\n"
+    return Array(head.utf8) + body
+  }
+}
+
+/// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), formatted once a second.
+enum HTTPDate {
+  private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
+  private static let days = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+  private static let months = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+  ]
+
+  static func now() -> String {
+    var spec = timespec()
+    clock_gettime(CLOCK_REALTIME, &spec)
+    let second = spec.tv_sec
+    return cache.withLock { cache in
+      if cache.second == second { return cache.text }
+      cache = (second, format(second))
+      return cache.text
+    }
+  }
+
+  static func format(_ seconds: Int) -> String {
+    let dayCount = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+    let secondOfDay = seconds - dayCount * 86_400
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = dayCount + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    let weekday = days[((dayCount % 7) + 7) % 7]
+    func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    return
+      "\(weekday), \(two(day)) \(months[month - 1]) \(year) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) GMT"
+  }
+}
