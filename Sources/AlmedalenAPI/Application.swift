@@ -14,6 +14,10 @@ public struct Application: Responder {
     switch (request.method, request.path) {
     case ("GET", "/healthz"), ("HEAD", "/healthz"):
       return health()
+    case ("GET", "/robots.txt"), ("HEAD", "/robots.txt"):
+      return Response(
+        headers: ["Content-Type": "text/plain; charset=utf-8", "Cache-Control": "max-age=86400"],
+        body: Self.robots)
     case (_, "/healthz"):
       return Problem(status: 405, title: "Method not allowed").response(allow: "GET, HEAD")
     default:
@@ -21,6 +25,15 @@ public struct Application: Responder {
         .response()
     }
   }
+
+  /// Crawlers may read the programme but not the API or anyone's personal feed.
+  static let robots = Array(
+    """
+    User-agent: *
+    Disallow: /api/
+    Disallow: /feeds/attendee/
+
+    """.utf8)
 
   /// 200 when the database answers, 503 (with Retry-After) when it does not.
   func health() -> Response {

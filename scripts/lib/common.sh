@@ -102,6 +102,20 @@ ensure_packages() {
   fi
 }
 
+# ensure_commands CMD:PACKAGE...: install the Debian package of every missing command.
+ensure_commands() {
+  local pair command package
+  local -a packages=()
+  for pair in "$@"; do
+    command=${pair%%:*}
+    package=${pair#*:}
+    command -v "$command" >/dev/null 2>&1 || packages+=("$package")
+  done
+  if ((${#packages[@]} > 0)); then
+    apt_install "${packages[@]}"
+  fi
+}
+
 # ---------------------------------------------------------------------------
 # PostgreSQL clusters
 # ---------------------------------------------------------------------------
