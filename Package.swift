@@ -58,7 +58,9 @@ let package = Package(
     ),
     .testTarget(
       name: "PostgresTests", dependencies: ["Postgres", "PostgresTesting"], swiftSettings: strict),
-    .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
+    .testTarget(
+      name: "HTTPServerTests", dependencies: ["HTTPServer"], exclude: ["FuzzCorpus"],
+      swiftSettings: strict),
     .testTarget(name: "AlmedalenCoreTests", dependencies: ["AlmedalenCore"], swiftSettings: strict),
     .testTarget(
       name: "AlmedalenStoreTests",

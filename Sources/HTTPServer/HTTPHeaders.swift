@@ -53,8 +53,17 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     fields.removeAll { Self.same($0.name, name) }
   }
 
+  /// ASCII case-insensitive equality, without allocating (field names are tokens).
   static func same(_ a: String, _ b: String) -> Bool {
-    a.utf8.count == b.utf8.count && a.lowercased() == b.lowercased()
+    let x = a.utf8
+    let y = b.utf8
+    guard x.count == y.count else { return false }
+    for (p, q) in zip(x, y) where p != q {
+      let lowerP = p >= 65 && p <= 90 ? p | 0x20 : p
+      let lowerQ = q >= 65 && q <= 90 ? q | 0x20 : q
+      if lowerP != lowerQ { return false }
+    }
+    return true
   }
 }
 

@@ -31,7 +31,16 @@ public final class HTTPServer: @unchecked Sendable {
   // Owned by the event loop thread.
   private var connections: [Int32: Connection] = [:]
   private var nextConnectionID: UInt64 = 1
+  private var requestCounter: UInt64 = 0
+  private let idPrefix: String = {
+    var generator = SystemRandomNumberGenerator()
+    return String(generator.next() as UInt32, radix: 16) + "-"
+  }()
   private var draining = false
+  /// Requests parsed in this turn of the loop, handed to the workers together.
+  private var pendingJobs: [(connection: Connection, job: Job)] = []
+  /// One read buffer for every connection: reads happen one at a time on the loop thread.
+  private var readBuffer = [UInt8](repeating: 0, count: 65_536)
   private var drainDeadline: UInt64 = 0
 
   public init(configuration: Configuration, responder: any Responder) {
@@ -120,7 +129,9 @@ public final class HTTPServer: @unchecked Sendable {
           handle(connection, flags: flags)
         }
       }
+      submitPendingJobs()
       deliverCompletions()
+      submitPendingJobs()
       if shutdownRequested.load(ordering: .sequentiallyConsistent) && !draining {
         beginDraining()
       }
@@ -196,9 +207,10 @@ public final class HTTPServer: @unchecked Sendable {
   }
 
   private func readAvailable(_ connection: Connection) {
-    var chunk = [UInt8](repeating: 0, count: 65_536)
     while true {
-      let count = chunk.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
+      let count = readBuffer.withUnsafeMutableBytes {
+        recv(connection.fd, $0.baseAddress, $0.count, 0)
+      }
       if count > 0 {
         if connection.phase == .idle {
           connection.phase = .head
@@ -206,8 +218,8 @@ public final class HTTPServer: @unchecked Sendable {
           connection.deadline =
             connection.requestStarted + Socket.nanoseconds(configuration.headerReadTimeout)
         }
-        connection.input.append(contentsOf: chunk[0..<count])
-        if count < chunk.count { break }
+        connection.input.append(contentsOf: readBuffer[0..<count])
+        if count < readBuffer.count { break }
         // Stop early when more than one request's worth is waiting: the rest stays in the
         // socket until this request is answered.
         if connection.input.count - connection.inputStart
@@ -318,7 +330,7 @@ public final class HTTPServer: @unchecked Sendable {
   /// Hands a complete request to a worker.
   private func dispatch(_ connection: Connection) {
     guard let head = connection.head else { return }
-    let requestID = Self.requestID(head.headers["X-Request-Id"])
+    let requestID = makeRequestID(head.headers["X-Request-Id"])
     let request: Request
     do {
       request = try Request(
@@ -335,14 +347,28 @@ public final class HTTPServer: @unchecked Sendable {
     setInterest(connection, 0)
     let context = ResponseEncoder.Context(
       version: head.version, keepAlive: head.keepAlive && !draining, isHead: head.method == "HEAD",
-      acceptsGzip: Gzip.acceptsGzip(head.headers["Accept-Encoding"]), requestID: requestID)
+      acceptsGzip: Gzip.acceptsGzip(head.headers["Accept-Encoding"]), requestID: requestID,
+      date: HTTPDate.now())
     let job = Job(
       fd: connection.fd, connectionID: connection.id, serial: connection.serial, request: request,
       context: context, started: connection.requestStarted)
-    let submitted = workers?.submit { [self] in run(job) } ?? false
-    if !submitted {
+    pendingJobs.append((connection, job))
+  }
+
+  private func submitPendingJobs() {
+    guard !pendingJobs.isEmpty else { return }
+    let batch = pendingJobs
+    pendingJobs.removeAll(keepingCapacity: true)
+    let taken =
+      workers?.submit(
+        batch.map { item in
+          let job = item.job
+          return { [self] in run(job) }
+        }) ?? 0
+    for (connection, job) in batch.dropFirst(taken) where connection.serial == job.serial {
+      connection.serial += 1
       connection.phase = .head  // so refuse() writes
-      refuse(connection, HTTPError(503, "the server is busy"), requestID: requestID)
+      refuse(connection, HTTPError(503, "the server is busy"), requestID: job.request.requestID)
     }
   }
 
@@ -367,13 +393,16 @@ public final class HTTPServer: @unchecked Sendable {
           status: response.status, bytes: bodyBytes, microseconds: elapsed,
           id: job.request.requestID, remote: job.request.remoteAddress))
     }
-    completions.withLock {
-      $0.append(
+    let first = completions.withLock { list -> Bool in
+      list.append(
         Completion(
           fd: job.fd, connectionID: job.connectionID, serial: job.serial, bytes: bytes,
           keepAlive: job.context.keepAlive))
+      return list.count == 1
     }
-    wake()
+    // Only the first answer since the loop last looked needs to wake it: the loop takes
+    // every waiting answer at once.
+    if first { wake() }
   }
 
   private func deliverCompletions() {
@@ -436,7 +465,7 @@ public final class HTTPServer: @unchecked Sendable {
 
   /// Answers a request the server will not hand to a handler, and closes the connection.
   private func refuse(_ connection: Connection, _ error: HTTPError, requestID: String? = nil) {
-    let id = requestID ?? Self.requestID(nil)
+    let id = requestID ?? makeRequestID(nil)
     connection.output = ResponseEncoder.plain(error.status, error.reason, requestID: id)
     connection.outputOffset = 0
     connection.closeAfterWrite = true
@@ -508,17 +537,16 @@ public final class HTTPServer: @unchecked Sendable {
     configuration.logSink?(line)
   }
 
-  /// The client's `X-Request-Id` when it is short visible ASCII, else a fresh one.
-  static func requestID(_ incoming: String?) -> String {
+  /// The client's `X-Request-Id` when it is short visible ASCII, else a fresh one: this
+  /// process's random prefix and a counter, unique without a system call per request.
+  private func makeRequestID(_ incoming: String?) -> String {
     if let incoming, (1...128).contains(incoming.utf8.count),
       incoming.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "\"") })
     {
       return incoming
     }
-    var generator = SystemRandomNumberGenerator()
-    let value = generator.next() as UInt64
-    let hex = String(value, radix: 16)
-    return String(repeating: "0", count: 16 - hex.count) + hex
+    requestCounter += 1
+    return idPrefix + String(requestCounter, radix: 16)
   }
 }
 

@@ -16,6 +16,8 @@ struct ResponseEncoder: Sendable {
     var isHead: Bool
     var acceptsGzip: Bool
     var requestID: String
+    /// `Date`, taken on the event loop so workers never contend for the clock cache.
+    var date: String
   }
 
   /// Encodes; returns the bytes and how many body bytes they carry.
@@ -45,7 +47,7 @@ struct ResponseEncoder: Sendable {
       headers.add("Vary", "Accept-Encoding")
     }
     var head = "HTTP/1.1 \(status) \(Response.reason(status))\r\n"
-    head += "Date: \(HTTPDate.now())\r\n"
+    head += "Date: \(context.date)\r\n"
     if !bodyless { head += "Content-Length: \(body.count)\r\n" }
     if !context.keepAlive {
       head += "Connection: close\r\n"

@@ -7,6 +7,7 @@ final class WorkerPool: @unchecked Sendable {
   private var jobs: [@Sendable () -> Void] = []
   private var head = 0
   private var stopping = false
+  private var sleeping = 0
   private let capacity: Int
 
   init(threads: Int, capacity: Int) {
@@ -19,14 +20,21 @@ final class WorkerPool: @unchecked Sendable {
     }
   }
 
-  /// Queues a job; false when the queue is full (the caller answers 503).
-  func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
+  /// Queues jobs under one lock, waking no more threads than there are jobs; returns how
+  /// many were taken (the rest found the queue full: the caller answers 503).
+  func submit(_ batch: [@Sendable () -> Void]) -> Int {
     condition.lock()
     defer { condition.unlock() }
-    guard !stopping, jobs.count - head < capacity else { return false }
-    jobs.append(job)
-    condition.signal()
-    return true
+    guard !stopping else { return 0 }
+    let taken = min(batch.count, capacity - (jobs.count - head))
+    guard taken > 0 else { return 0 }
+    jobs.append(contentsOf: batch.prefix(taken))
+    if taken >= sleeping {
+      condition.broadcast()
+    } else {
+      for _ in 0..<taken { condition.signal() }
+    }
+    return taken
   }
 
   /// Lets the threads finish their current job and end.
@@ -40,7 +48,11 @@ final class WorkerPool: @unchecked Sendable {
   private func work() {
     while true {
       condition.lock()
-      while head == jobs.count && !stopping { condition.wait() }
+      while head == jobs.count && !stopping {
+        sleeping += 1
+        condition.wait()
+        sleeping -= 1
+      }
       if head == jobs.count {
         condition.unlock()
         return
