@@ -27,6 +27,9 @@ public final class HTTPServer: @unchecked Sendable {
   private let finished = DispatchSemaphore(value: 0)
   private let shutdownRequested = Atomic<Bool>(false)
   private let completions = Mutex<[Completion]>([])
+  /// The eventfd for `wake()`, -1 once the loop has closed it: workers finishing late and a
+  /// `shutdown()` after the end must not write to a descriptor number now reused elsewhere.
+  private let wakeHandle = Mutex<Int32>(-1)
 
   // Owned by the event loop thread.
   private var connections: [Int32: Connection] = [:]
@@ -63,6 +66,7 @@ public final class HTTPServer: @unchecked Sendable {
     epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
     wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
     guard epollFD >= 0, wakeFD >= 0 else { throw Socket.Failure("epoll") }
+    wakeHandle.withLock { $0 = wakeFD }
     register(listenFD, events: EPOLLIN.rawValue)
     register(wakeFD, events: EPOLLIN.rawValue)
     workers = WorkerPool(
@@ -146,7 +150,10 @@ public final class HTTPServer: @unchecked Sendable {
     if listenFD >= 0 { Glibc.close(listenFD) }
     workers?.stop()
     Glibc.close(epollFD)
-    Glibc.close(wakeFD)
+    wakeHandle.withLock { fd in
+      Glibc.close(fd)
+      fd = -1
+    }
     finished.signal()
   }
 
@@ -384,7 +391,11 @@ public final class HTTPServer: @unchecked Sendable {
       )
       response = Response.text("Internal Server Error\n", status: 500)
     }
-    let (bytes, bodyBytes) = encoder.encode(response, job.context)
+    var context = job.context
+    // Shutdown began while the handler ran: the loop will close after this answer, so the
+    // answer must say so.
+    if shutdownRequested.load(ordering: .sequentiallyConsistent) { context.keepAlive = false }
+    let (bytes, bodyBytes) = encoder.encode(response, context)
     let elapsed = Int64((Socket.now() - job.started) / 1000)
     if let sink = configuration.logSink {
       sink(
@@ -397,7 +408,7 @@ public final class HTTPServer: @unchecked Sendable {
       list.append(
         Completion(
           fd: job.fd, connectionID: job.connectionID, serial: job.serial, bytes: bytes,
-          keepAlive: job.context.keepAlive))
+          keepAlive: context.keepAlive))
       return list.count == 1
     }
     // Only the first answer since the loop last looked needs to wake it: the loop takes
@@ -415,6 +426,12 @@ public final class HTTPServer: @unchecked Sendable {
         connection.serial == completion.serial, connection.phase == .handling
       else { continue }  // the client left, or the handler timed out
       connection.output = completion.bytes
+      if draining && completion.keepAlive,
+        let lineEnd = completion.bytes.firstIndex(of: 10)
+      {
+        // Shutdown began after the answer was encoded: it must still announce the close.
+        connection.output.insert(contentsOf: Array("Connection: close\r\n".utf8), at: lineEnd + 1)
+      }
       connection.outputOffset = 0
       connection.closeAfterWrite = !completion.keepAlive || draining
       connection.phase = .writing
@@ -529,8 +546,11 @@ public final class HTTPServer: @unchecked Sendable {
   }
 
   private func wake() {
-    var one: UInt64 = 1
-    _ = write(wakeFD, &one, 8)
+    wakeHandle.withLock { fd in
+      guard fd >= 0 else { return }
+      var one: UInt64 = 1
+      _ = write(fd, &one, 8)
+    }
   }
 
   private func log(_ line: String) {

@@ -68,6 +68,13 @@ enum RequestParser {
       index += 1
     }
     guard let end else {
+      // A head whose lines end in bare LF never shows CR LF CR LF: refuse it now rather
+      // than wait for the header timeout.
+      if buffer[begin..<searchEnd].indices.contains(where: {
+        buffer[$0] == 10 && ($0 == begin || buffer[$0 - 1] != 13)
+      }) {
+        return .failure(HTTPError(400, "bare LF in the request head"))
+      }
       if buffer.count - begin >= limits.maxHeaderBytes {
         return .failure(
           HTTPError(431, "the request head is larger than \(limits.maxHeaderBytes) bytes"))
@@ -138,7 +145,14 @@ enum RequestParser {
       if other.count == 8, other.starts(with: Array("HTTP/".utf8)), isDigit(other[5]),
         other[6] == UInt8(ascii: "."), isDigit(other[7])
       {
-        throw HTTPError(505, "only HTTP/1.0 and HTTP/1.1 are supported")
+        // A higher HTTP/1 minor version is read as HTTP/1.1 (RFC 9112 2.3).
+        guard other[5] == UInt8(ascii: "1") else {
+          throw HTTPError(505, "only HTTP/1.0 and HTTP/1.1 are supported")
+        }
+        return (
+          String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self),
+          .http11
+        )
       }
       throw HTTPError(400, "malformed HTTP version")
     }

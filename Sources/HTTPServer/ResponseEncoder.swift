@@ -57,8 +57,7 @@ struct ResponseEncoder: Sendable {
     head += "X-Request-Id: \(context.requestID)\r\n"
     for (name, value) in headers {
       // A handler's header must not break the framing: drop CR, LF and NUL.
-      head += name.filter { $0 != "\r" && $0 != "\n" && $0 != "\0" } + ": "
-      head += value.filter { $0 != "\r" && $0 != "\n" && $0 != "\0" } + "\r\n"
+      head += Self.sanitized(name) + ": " + Self.sanitized(value) + "\r\n"
     }
     head += "\r\n"
     var bytes = Array(head.utf8)
@@ -66,6 +65,13 @@ struct ResponseEncoder: Sendable {
       bytes.append(contentsOf: body)
     }
     return (bytes, context.isHead ? 0 : body.count)
+  }
+
+  /// Without CR, LF and NUL. Works on UTF-8 bytes: "\r\n" is one Character, which a
+  /// Character-wise filter for "\r" and "\n" lets through.
+  static func sanitized(_ text: String) -> String {
+    guard text.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else { return text }
+    return String(decoding: text.utf8.filter { $0 != 13 && $0 != 10 && $0 != 0 }, as: UTF8.self)
   }
 
   /// A response the server makes itself (errors, timeouts), always closing the connection.
