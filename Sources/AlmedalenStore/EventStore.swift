@@ -19,9 +19,12 @@ public struct EventStore: Sendable {
 
   // MARK: Writing
 
-  /// Creates a draft.
-  public func create(_ details: EventDetails, id: UUID = UUID()) throws -> Event {
+  /// Creates a draft. `actor` names who did it in the event's history.
+  public func create(_ details: EventDetails, id: UUID = UUID(), actor: String = "system") throws
+    -> Event
+  {
     try pool.transaction { connection in
+      try Self.setActor(actor, on: connection)
       let edition = try Self.checkedEdition(details, on: connection)
       try connection.execute(
         """
@@ -38,9 +41,12 @@ public struct EventStore: Sendable {
 
   /// Replaces what the organiser wrote, if `expectedVersion` is still the stored version.
   /// A published event that moves onto a taken venue slot is refused with `venueTaken`.
-  public func update(_ id: UUID, expectedVersion: Int, with details: EventDetails) throws -> Event {
+  public func update(
+    _ id: UUID, expectedVersion: Int, with details: EventDetails, actor: String = "system"
+  ) throws -> Event {
     try refusingVenueClash(id: id, venueID: details.venueID, details.startsAt, details.endsAt) {
       try pool.transaction { connection in
+        try Self.setActor(actor, on: connection)
         let current = try Self.lockedVersion(id, on: connection)
         guard current.version == expectedVersion else {
           throw StoreError.staleVersion(current: current.version)
@@ -53,6 +59,16 @@ public struct EventStore: Sendable {
         let peopleChanged =
           before.details.panels != details.panels
           || before.details.participants.map(Self.written) != details.participants.map(Self.written)
+        var extra: [String] = []
+        if peopleChanged { extra.append(#""participants": {"changed": true}"#) }
+        if before.details.coOrganiserIDs != details.coOrganiserIDs {
+          extra.append(#""co_organiser_ids": {"changed": true}"#)
+        }
+        if !extra.isEmpty {
+          try connection.query(
+            "SELECT set_config('almedalen.extra_changes', $1, true)",
+            ["{" + extra.joined(separator: ", ") + "}"])
+        }
         try connection.execute(
           """
           UPDATE events SET edition_id = $2, organiser_id = $3, venue_id = $4, title = $5,
@@ -72,19 +88,23 @@ public struct EventStore: Sendable {
   }
 
   /// Publishes a draft. Publishing again is harmless; a cancelled event stays cancelled.
-  public func publish(_ id: UUID, expectedVersion: Int? = nil) throws -> Event {
+  public func publish(_ id: UUID, expectedVersion: Int? = nil, actor: String = "system") throws
+    -> Event
+  {
     let stored = try get(id)
     return try refusingVenueClash(
       id: id, venueID: stored.venueID, stored.startsAt, stored.endsAt
     ) {
-      try transition(id, expectedVersion: expectedVersion, to: .published)
+      try transition(id, expectedVersion: expectedVersion, to: .published, actor: actor)
     }
   }
 
   /// Cancels a published event; it stays in feeds, marked cancelled. A draft is deleted
   /// instead.
-  public func cancel(_ id: UUID, expectedVersion: Int? = nil) throws -> Event {
-    try transition(id, expectedVersion: expectedVersion, to: .cancelled)
+  public func cancel(_ id: UUID, expectedVersion: Int? = nil, actor: String = "system") throws
+    -> Event
+  {
+    try transition(id, expectedVersion: expectedVersion, to: .cancelled, actor: actor)
   }
 
   /// Deletes a draft. A published event is never deleted, only cancelled.
@@ -98,9 +118,11 @@ public struct EventStore: Sendable {
     }
   }
 
-  private func transition(_ id: UUID, expectedVersion: Int?, to target: EventStatus) throws -> Event
-  {
+  private func transition(
+    _ id: UUID, expectedVersion: Int?, to target: EventStatus, actor: String
+  ) throws -> Event {
     try pool.transaction { connection in
+      try Self.setActor(actor, on: connection)
       let current = try Self.lockedVersion(id, on: connection)
       if let expectedVersion, expectedVersion != current.version {
         throw StoreError.staleVersion(current: current.version)
@@ -144,7 +166,61 @@ public struct EventStore: Sendable {
     }
   }
 
+  /// Names who acts in this transaction, for the history the database keeps.
+  static func setActor(_ actor: String, on connection: Connection) throws {
+    try connection.query(
+      "SELECT set_config('almedalen.actor', $1, true)", [String(actor.prefix(200))])
+  }
+
   // MARK: Reading
+
+  /// The event's audit trail, oldest first.
+  public func history(_ id: UUID) throws -> [EventChange] {
+    try pool.transaction(.init(isolation: .repeatableRead)) { connection in
+      guard !(try connection.query("SELECT 1 FROM events WHERE id = $1", [id]).isEmpty) else {
+        throw StoreError.notFound(entity: "event", id: id.uuidString)
+      }
+      let rows = try connection.query(
+        """
+        SELECT c.id, c.changed_at, c.actor, c.action, c.version, c.revision, f.key,
+               f.value->>'from' IS NULL AND f.value ? 'changed' AS flag,
+               (f.value->'from')::text AS old, (f.value->'to')::text AS new
+        FROM event_changes c
+        LEFT JOIN LATERAL jsonb_each(c.changes) f ON true
+        WHERE c.event_id = $1
+        ORDER BY c.id, f.key
+        """, [id])
+      var changes: [EventChange] = []
+      var fields: [EventChange.Field] = []
+      var current: Row?
+      func close() throws {
+        guard let row = current else { return }
+        let action: String = try row.decode("action")
+        changes.append(
+          EventChange(
+            id: try row.decode("id"), eventID: id, changedAt: try row.decode("changed_at"),
+            actor: try row.decode("actor"),
+            action: EventChange.Action(rawValue: action) ?? .updated,
+            version: try row.decode("version"), revision: try row.decode("revision"),
+            fields: fields))
+        fields = []
+      }
+      for row in rows {
+        let changeID: Int64 = try row.decode("id")
+        if let open = current, try open.decode("id", as: Int64.self) != changeID { try close() }
+        current = row
+        if let name: String = try row.decode("key") {
+          let flag: Bool = try row.decode("flag", as: Bool?.self) ?? false
+          fields.append(
+            EventChange.Field(
+              name: name, from: flag ? nil : try row.decode("old"),
+              to: flag ? nil : try row.decode("new")))
+        }
+      }
+      try close()
+      return changes
+    }
+  }
 
   public func get(_ id: UUID) throws -> Event {
     try pool.transaction(.init(isolation: .repeatableRead)) { try Self.load(id, on: $0) }

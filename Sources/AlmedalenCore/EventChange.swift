@@ -1,0 +1,45 @@
+public import Foundation
+
+/// One entry of an event's audit trail: who changed it, when, and what.
+public struct EventChange: Hashable, Sendable {
+  /// One field that changed, its old and new values as JSON text (`"14:00"`, `null`).
+  public struct Field: Hashable, Sendable {
+    public let name: String
+    public let from: String?
+    public let to: String?
+
+    public init(name: String, from: String?, to: String?) {
+      self.name = name
+      self.from = from
+      self.to = to
+    }
+  }
+
+  public enum Action: String, Hashable, Sendable, CaseIterable {
+    case created, updated, published, cancelled
+  }
+
+  public let id: Int64
+  public let eventID: UUID
+  public let changedAt: Date
+  /// The token (or command) that made the change; `sql` when made outside the service.
+  public let actor: String
+  public let action: Action
+  public let version: Int
+  public let revision: Int
+  public let fields: [Field]
+
+  public init(
+    id: Int64, eventID: UUID, changedAt: Date, actor: String, action: Action, version: Int,
+    revision: Int, fields: [Field]
+  ) {
+    self.id = id
+    self.eventID = eventID
+    self.changedAt = changedAt
+    self.actor = actor
+    self.action = action
+    self.version = version
+    self.revision = revision
+    self.fields = fields
+  }
+}
