@@ -1,28 +1,82 @@
+import AlmedalenCore
 public import AlmedalenStore
+import Foundation
 public import HTTPServer
+import Postgres
 
 /// The service's HTTP face: routes requests to handlers. Errors become HTTP answers here, at
-/// one boundary, as `application/problem+json`.
+/// one boundary, as `application/problem+json`; anything unexpected is a 500 without detail
+/// and a log line with the request id.
 public struct Application: Responder {
   public let store: FestivalStore
+  let router: Router
 
   public init(store: FestivalStore) {
     self.store = store
-  }
-
-  public func respond(to request: Request) throws -> Response {
-    switch (request.method, request.path) {
-    case ("GET", "/healthz"), ("HEAD", "/healthz"):
-      return health()
-    case ("GET", "/robots.txt"), ("HEAD", "/robots.txt"):
-      return Response(
+    var router = Router()
+    AdminRoutes.register(&router)
+    router.add("GET", "/healthz") { context in Self.health(context.store) }
+    router.add("GET", "/robots.txt") { _ in
+      Response(
         headers: ["Content-Type": "text/plain; charset=utf-8", "Cache-Control": "max-age=86400"],
         body: Self.robots)
-    case (_, "/healthz"):
-      return Problem(status: 405, title: "Method not allowed").response(allow: "GET, HEAD")
-    default:
+    }
+    self.router = router
+  }
+
+  /// Every route, for the OpenAPI document's test.
+  public var routes: [(method: String, path: String)] { router.table }
+
+  public func respond(to request: Request) throws -> Response {
+    let (match, allowed) = router.routeOrMethods(request)
+    guard let (handler, parameters) = match else {
+      if !allowed.isEmpty {
+        var methods = Set(allowed)
+        if methods.contains("GET") { methods.insert("HEAD") }
+        return Problem(
+          status: 405, title: "Method not allowed",
+          detail: "This path answers \(methods.sorted().joined(separator: ", ")).",
+        ).response(allow: methods.sorted().joined(separator: ", "))
+      }
       return Problem(status: 404, title: "Not found", detail: "No resource at this path.")
         .response()
+    }
+    let context = RequestContext(request: request, parameters: parameters, store: store)
+    do {
+      return try handler(context)
+    } catch let problem as Problem {
+      return problem.response()
+    } catch let error as StoreError {
+      return Self.problem(for: error).response(retryAfter: error.isUnavailable ? "5" : nil)
+    } catch let error as PostgresError where error.isConnectionProblem {
+      return Problem(status: 503, title: "Database unavailable", detail: "Try again shortly.")
+        .response(retryAfter: "5")
+    }
+  }
+
+  static func problem(for error: StoreError) -> Problem {
+    switch error {
+    case .notFound(let entity, _): return .notFound(entity)
+    case .staleVersion(let current):
+      return Problem(
+        status: 412, title: "Precondition failed",
+        detail: "Someone changed this since you read it; the current ETag is \(ETag.make(current))."
+      )
+    case .venueTaken(let ids):
+      return Problem(
+        status: 409, title: "Venue already booked",
+        detail: "The venue holds another published event at that time: "
+          + ids.map(\.wire).joined(separator: ", "),
+        conflictingEventIDs: ids)
+    case .invalid(let validation): return .invalid(validation.problems)
+    case .lifecycle(let reason):
+      return Problem(status: 409, title: "Not allowed now", detail: reason)
+    case .duplicate(let field):
+      return Problem(
+        status: 409, title: "Already exists", detail: "\(field) is taken.",
+        errors: [.init(field: field, message: "is already taken")])
+    case .unavailable:
+      return Problem(status: 503, title: "Database unavailable", detail: "Try again shortly.")
     }
   }
 
@@ -36,16 +90,21 @@ public struct Application: Responder {
     """.utf8)
 
   /// 200 when the database answers, 503 (with Retry-After) when it does not.
-  func health() -> Response {
+  static func health(_ store: FestivalStore) -> Response {
     if store.ping() {
       var response = Response.text("ok\n")
       response.headers.set("Cache-Control", "no-store")
       return response
     }
-    var response = Problem(
+    return Problem(
       status: 503, title: "Database unavailable", detail: "The database does not answer."
-    ).response()
-    response.headers.set("Retry-After", "5")
-    return response
+    ).response(retryAfter: "5")
+  }
+}
+
+extension StoreError {
+  var isUnavailable: Bool {
+    if case .unavailable = self { return true }
+    return false
   }
 }

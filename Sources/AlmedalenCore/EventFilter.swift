@@ -18,11 +18,15 @@ public struct EventFilter: Hashable, Sendable {
   public var language: String?
   /// Free text over title, topics and description.
   public var text: String?
+  /// When set, drafts are shown only if they belong to this organiser (an organiser's
+  /// token sees everyone's public events and its own drafts).
+  public var draftsOf: UUID?
 
   public init(
     editionID: UUID? = nil, day: LocalDay? = nil, organiserID: UUID? = nil, venueID: UUID? = nil,
     topic: String? = nil, personID: UUID? = nil, statuses: [EventStatus]? = nil,
-    accessibility: [Accessibility] = [], language: String? = nil, text: String? = nil
+    accessibility: [Accessibility] = [], language: String? = nil, text: String? = nil,
+    draftsOf: UUID? = nil
   ) {
     self.editionID = editionID
     self.day = day
@@ -34,6 +38,7 @@ public struct EventFilter: Hashable, Sendable {
     self.accessibility = accessibility
     self.language = language
     self.text = text
+    self.draftsOf = draftsOf
   }
 
   /// What the public sees: published and cancelled events, never drafts.

@@ -245,8 +245,8 @@ public struct EventStore: Sendable {
     return try pool.transaction(.init(isolation: .repeatableRead)) { connection in
       let rows = try connection.query(
         "SELECT " + Self.columns + " FROM events e WHERE " + Self.filterClause
-          + " AND ($12::timestamptz IS NULL OR (e.starts_at, e.id) > ($12, $13::uuid))"
-          + " ORDER BY e.starts_at, e.id LIMIT $14",
+          + " AND ($13::timestamptz IS NULL OR (e.starts_at, e.id) > ($13, $14::uuid))"
+          + " ORDER BY e.starts_at, e.id LIMIT $15",
         Self.filterParameters(filter) + [after?.0, after?.1, limit + 1])
       let events = try Self.assemble(Array(rows.prefix(limit)), on: connection)
       let next =
@@ -271,7 +271,7 @@ public struct EventStore: Sendable {
     }
   }
 
-  /// Parameters $1…$11 of `filterClause`.
+  /// Parameters $1…$12 of `filterClause`.
   static let filterClause = """
     ($1::uuid IS NULL OR e.edition_id = $1)
     AND ($2::date IS NULL OR (e.starts_at >= ($2::date::timestamp AT TIME ZONE 'Europe/Stockholm')
@@ -289,13 +289,14 @@ public struct EventStore: Sendable {
          OR e.title ILIKE $11 OR EXISTS (
            SELECT 1 FROM participations p JOIN people pe ON pe.id = p.person_id
            WHERE p.event_id = e.id AND pe.name ILIKE $11))
+    AND ($12::uuid IS NULL OR e.status <> 'draft' OR e.organiser_id = $12)
     """
 
   static func filterParameters(_ filter: EventFilter) -> [any PostgresEncodable] {
     [
       filter.editionID, filter.day, filter.organiserID, filter.venueID, filter.topic,
       filter.personID, filter.statuses, filter.accessibility.isEmpty ? nil : filter.accessibility,
-      filter.language, filter.text, filter.text.map(Pattern.contains),
+      filter.language, filter.text, filter.text.map(Pattern.contains), filter.draftsOf,
     ]
   }
 

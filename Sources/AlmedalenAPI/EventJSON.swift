@@ -1,0 +1,202 @@
+import AlmedalenCore
+import Foundation
+
+/// Events to and from the wire format of API.md.
+enum EventJSON {
+  static let fields: Set<String> = [
+    "title", "description", "kind", "starts_at", "ends_at", "venue_id", "organiser_id",
+    "co_organiser_ids", "topics", "language", "languages", "capacity", "registration_open",
+    "accessibility", "food_served", "livestream_url", "panels", "participants", "source_note",
+  ]
+
+  /// Reads an event body. With `base`, only the fields present change (PATCH); without, the
+  /// required fields must be there (POST). Every problem is reported at once.
+  static func details(
+    from object: [String: Any], base: EventDetails?, defaultOrganiser: UUID?
+  ) throws(Problem) -> EventDetails {
+    var input = JSONInput()
+    input.onlyKnown(object, fields)
+    let creating = base == nil
+    let title = input.string(object, "title", required: creating)
+    let startsAt = input.time(object, "starts_at", required: creating)
+    let endsAt = input.time(object, "ends_at", required: creating)
+    var organiser = input.uuid(object, "organiser_id", required: false)
+    if creating && organiser == nil && !object.keys.contains("organiser_id") {
+      organiser = defaultOrganiser
+      if organiser == nil { input.add("organiser_id", "is required") }
+    }
+    let placeholder = Date(timeIntervalSince1970: 0)
+    var details =
+      base
+      ?? EventDetails(
+        title: title ?? "", startsAt: startsAt ?? placeholder, endsAt: endsAt ?? placeholder,
+        organiserID: organiser ?? UUID())
+    if let title { details.title = title }
+    if let startsAt { details.startsAt = startsAt }
+    if let endsAt { details.endsAt = endsAt }
+    if let organiser { details.organiserID = organiser }
+    if let text = input.string(object, "description", required: false) {
+      details.description = text
+    }
+    if let kind = input.enumeration(object, "kind", EventKind.self, required: false) {
+      details.kind = kind
+    }
+    if object.keys.contains("venue_id") {
+      details.venueID = input.uuid(object, "venue_id", required: false)
+    }
+    if let ids = input.uuids(object, "co_organiser_ids") { details.coOrganiserIDs = ids }
+    if let topics = input.strings(object, "topics") { details.topics = topics }
+    if let language = input.string(object, "language", required: false) {
+      details.languages = [language]
+    }
+    if let languages = input.strings(object, "languages") { details.languages = languages }
+    if object.keys.contains("capacity") {
+      details.capacity = input.int(object, "capacity", required: false)
+    }
+    if let open = input.bool(object, "registration_open") { details.registrationOpen = open }
+    if let features = input.enumerations(object, "accessibility", Accessibility.self) {
+      details.accessibility = features
+    }
+    if let food = input.bool(object, "food_served") { details.foodServed = food }
+    if object.keys.contains("livestream_url") {
+      details.livestreamURL = input.string(object, "livestream_url", required: false)
+    }
+    if object.keys.contains("source_note") {
+      details.sourceNote = input.string(object, "source_note", required: false)
+    }
+    if object.keys.contains("panels") || object.keys.contains("participants") {
+      let (panels, participants) = people(object, &input)
+      details.panels = panels
+      details.participants = participants
+    }
+    // The rules of the domain, reported together with the input's own problems; a field
+    // that could not be read is not judged again.
+    var problems = input.problems
+    do {
+      try details.validate()
+    } catch let error as ValidationError {
+      let unreadable = Set(problems.map { root($0.field) })
+      let timesUnreadable = unreadable.contains("starts_at") || unreadable.contains("ends_at")
+      problems += error.problems.filter { problem in
+        // Missing times were filled with placeholders: judging them would only confuse.
+        !unreadable.contains(root(problem.field))
+          && !(timesUnreadable && problem.field.hasSuffix("_at"))
+      }
+    } catch {}
+    if !problems.isEmpty { throw Problem.invalid(problems) }
+    return details
+  }
+
+  /// `panels[1].title` -> `panels`.
+  private static func root(_ field: String) -> String {
+    String(field.prefix { $0 != "[" && $0 != "." })
+  }
+
+  /// Panels (with `moderator_ids` and `panelist_ids`) and participants (with the title and
+  /// organisation shown at this event, and an optional `panel` index) become participations.
+  private static func people(_ object: [String: Any], _ input: inout JSONInput) -> (
+    [Panel], [Participation]
+  ) {
+    var participants: [Participation] = []
+    for (index, item) in (input.array(object, "participants") ?? []).enumerated() {
+      let path = "participants[\(index)]"
+      guard let entry = item as? [String: Any] else {
+        input.add(path, "must be an object")
+        continue
+      }
+      input.onlyKnown(entry, ["person_id", "role", "title", "organisation", "panel"], at: path)
+      let person = input.uuid(entry, "person_id", at: path, required: true)
+      let role = input.enumeration(entry, "role", ParticipantRole.self, at: path, required: true)
+      let title = input.string(entry, "title", at: path, required: false)
+      let organisation = input.string(entry, "organisation", at: path, required: false)
+      let panel = input.int(entry, "panel", at: path, required: false)
+      if let person, let role {
+        participants.append(
+          Participation(
+            personID: person, role: role, title: title, organisation: organisation, panel: panel))
+      }
+    }
+    var panels: [Panel] = []
+    for (index, item) in (input.array(object, "panels") ?? []).enumerated() {
+      let path = "panels[\(index)]"
+      guard let entry = item as? [String: Any] else {
+        input.add(path, "must be an object")
+        continue
+      }
+      input.onlyKnown(
+        entry, ["title", "starts_at", "ends_at", "moderator_ids", "panelist_ids"], at: path)
+      panels.append(
+        Panel(
+          title: input.string(entry, "title", at: path, required: false),
+          startsAt: input.time(entry, "starts_at", at: path, required: false),
+          endsAt: input.time(entry, "ends_at", at: path, required: false)))
+      for (key, role) in [
+        ("moderator_ids", ParticipantRole.moderator), ("panelist_ids", .panelist),
+      ] {
+        for person in input.uuids(entry, key, at: path) ?? [] {
+          if let existing = participants.firstIndex(where: {
+            $0.personID == person && $0.role == role && $0.panel == nil
+          }) {
+            participants[existing].panel = index
+          } else if !participants.contains(where: {
+            $0.personID == person && $0.role == role && $0.panel == index
+          }) {
+            participants.append(Participation(personID: person, role: role, panel: index))
+          }
+        }
+      }
+    }
+    return (panels, participants)
+  }
+
+  /// The wire form of a stored event.
+  static func object(_ event: Event, warnings: [Conflict] = []) -> [String: Any] {
+    let d = event.details
+    var panels: [[String: Any]] = []
+    for (index, panel) in d.panels.enumerated() {
+      let members = d.participants.filter { $0.panel == index }
+      panels.append([
+        "title": nullable(panel.title),
+        "starts_at": nullable(panel.startsAt.map(RFC3339.format)),
+        "ends_at": nullable(panel.endsAt.map(RFC3339.format)),
+        "moderator_ids": members.filter { $0.role == .moderator }.map(\.personID.wire),
+        "panelist_ids": members.filter { $0.role == .panelist }.map(\.personID.wire),
+      ])
+    }
+    let participants: [[String: Any]] = d.participants.map {
+      [
+        "person_id": $0.personID.wire, "role": $0.role.rawValue,
+        "name": nullable($0.personName), "party": nullable($0.personParty),
+        "title": nullable($0.title), "organisation": nullable($0.organisation),
+        "panel": nullable($0.panel),
+      ]
+    }
+    return [
+      "id": event.id.wire, "edition_id": event.editionID.wire,
+      "status": event.status.rawValue, "revision": event.revision, "version": event.version,
+      "title": d.title, "description": d.description, "kind": d.kind.rawValue,
+      "starts_at": RFC3339.format(d.startsAt), "ends_at": RFC3339.format(d.endsAt),
+      "venue_id": nullable(d.venueID?.wire), "organiser_id": d.organiserID.wire,
+      "co_organiser_ids": d.coOrganiserIDs.map(\.wire), "topics": d.topics,
+      "languages": d.languages, "accessibility": d.accessibility.map(\.rawValue),
+      "food_served": d.foodServed, "livestream_url": nullable(d.livestreamURL),
+      "capacity": nullable(d.capacity), "registration_open": d.registrationOpen,
+      "panels": panels, "participants": participants,
+      "source_note": nullable(d.sourceNote),
+      "created_at": RFC3339.format(event.createdAt), "updated_at": RFC3339.format(event.updatedAt),
+      "published_at": nullable(event.publishedAt.map(RFC3339.format)),
+      "cancelled_at": nullable(event.cancelledAt.map(RFC3339.format)),
+      "warnings": warnings.map { ConflictJSON.object($0) },
+    ]
+  }
+}
+
+/// A value for JSONSerialization, or JSON null.
+func nullable<T>(_ value: T?) -> Any {
+  value.map { $0 as Any } ?? NSNull()
+}
+
+extension UUID {
+  /// Ids on the wire: lowercase, as RFC 9562 recommends.
+  var wire: String { uuidString.lowercased() }
+}

@@ -1,0 +1,60 @@
+public import AlmedalenCore
+public import Foundation
+public import Postgres
+
+/// People booked at overlapping times or unable to walk between venues in time, and venues
+/// holding two events at once: `ConflictFinder` over the stored programme.
+public struct ConflictStore: Sendable {
+  let pool: ConnectionPool
+
+  public init(pool: ConnectionPool) { self.pool = pool }
+
+  /// Every conflict among the events of `statuses` (cancelled events never conflict), in
+  /// one edition or all, in programme order.
+  public func find(
+    editionID: UUID? = nil, pace: WalkingPace = .init(),
+    statuses: [EventStatus] = [.draft, .published]
+  ) throws -> [Conflict] {
+    let events = try EventStore(pool: pool).all(
+      EventFilter(editionID: editionID, statuses: statuses))
+    guard events.count > 1 else { return [] }
+    let venues = try VenueStore(pool: pool).all()
+    return ConflictFinder.find(
+      events: events, venues: Dictionary(uniqueKeysWithValues: venues.map { ($0.id, $0) }),
+      pace: pace)
+  }
+
+  /// The conflicts of one event with the others of its edition in `statuses`: for warnings
+  /// while an organiser plans it. A cancelled event has none.
+  public func conflicts(
+    for eventID: UUID, pace: WalkingPace = .init(),
+    statuses: [EventStatus] = [.draft, .published]
+  ) throws -> [Conflict] {
+    let (event, others, venues) = try pool.transaction(.init(isolation: .repeatableRead)) {
+      connection in
+      let event = try EventStore.load(eventID, on: connection)
+      // Only events that share a person or the venue can touch this one.
+      let rows = try connection.query(
+        "SELECT " + EventStore.columns
+          + """
+           FROM events e
+          WHERE e.edition_id = $1 AND e.id <> $2 AND e.status = ANY ($3::text[])
+            AND (e.venue_id = $4 OR EXISTS (
+                 SELECT 1 FROM participations p
+                 WHERE p.event_id = e.id AND p.person_id = ANY ($5::uuid[])))
+          ORDER BY e.starts_at, e.id
+          """,
+        [
+          event.editionID, event.id, statuses, event.details.venueID,
+          event.details.participants.map(\.personID),
+        ])
+      let others = try EventStore.assemble(Array(rows), on: connection)
+      let venues = try connection.query("SELECT " + VenueStore.columns + " FROM venues").map(
+        VenueStore.decode)
+      return (event, others, venues)
+    }
+    return ConflictFinder.conflicts(
+      for: event, among: others,
+      venues: Dictionary(uniqueKeysWithValues: venues.map { ($0.id, $0) }), pace: pace)
+  }
+}
