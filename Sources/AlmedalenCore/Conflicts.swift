@@ -118,13 +118,10 @@ public enum ConflictFinder {
   public static func find(
     events: [Event], venues: [UUID: Venue], pace: WalkingPace = .init()
   ) -> [Conflict] {
-    var seen = Set<UUID>()
-    let live = events.filter { $0.status != .cancelled && seen.insert($0.id).inserted }
-    var found: [(conflict: Conflict, key: SortKey)] = []
-    findPersonConflicts(live, venues: venues, pace: pace, into: &found)
-    findVenueConflicts(live, venues: venues, into: &found)
-    found.sort { $0.key < $1.key }
-    return found.map(\.conflict)
+    var search = Search(events: events, venues: venues, pace: pace)
+    search.findPersonConflicts()
+    search.findVenueConflicts()
+    return search.result()
   }
 
   /// The conflicts `event` would have among `others`: for warnings while one event is
@@ -146,177 +143,244 @@ public enum ConflictFinder {
     return find(events: relevant, venues: venues, pace: pace).filter { $0.involves(event.id) }
   }
 
-  // MARK: People
+  /// One run of `find`: the events, and what is found so far.
+  private struct Search {
+    /// The events that can conflict: not cancelled, each once.
+    let events: [Event]
+    /// Each event's id as a sort key, start, end and venue, by position in `events`: read
+    /// in the loops without copying whole events.
+    let order: [IDOrder]
+    let starts: [Date]
+    let ends: [Date]
+    let venueIDs: [UUID?]
+    let venues: [UUID: Venue]
+    let pace: WalkingPace
+    var found: [Conflict] = []
+    var keys: [SortKey] = []
+    /// `HH:MM` by instant: the calendar is slow and a programme has few distinct times.
+    var clocks: [Date: String] = [:]
 
-  /// One person at one event: the hull of their participations there.
-  private struct Appearance {
-    var event: Int
-    var start: Date
-    var end: Date
-  }
-
-  private static func findPersonConflicts(
-    _ events: [Event], venues: [UUID: Venue], pace: WalkingPace,
-    into found: inout [(conflict: Conflict, key: SortKey)]
-  ) {
-    var byPerson: [UUID: [Appearance]] = [:]
-    var names: [UUID: String] = [:]
-    for (index, event) in events.enumerated() {
-      var here: [UUID: (start: Date, end: Date)] = [:]
-      for participation in event.details.participants {
-        let span = span(of: participation, in: event)
-        if let known = here[participation.personID] {
-          here[participation.personID] = (min(known.start, span.start), max(known.end, span.end))
-        } else {
-          here[participation.personID] = span
-        }
-        if let name = participation.personName, names[participation.personID] == nil {
-          names[participation.personID] = name
-        }
-      }
-      for (person, span) in here {
-        byPerson[person, default: []].append(
-          Appearance(event: index, start: span.start, end: span.end))
-      }
+    init(events: [Event], venues: [UUID: Venue], pace: WalkingPace) {
+      var seen = Set<UUID>()
+      self.events = events.filter { $0.status != .cancelled && seen.insert($0.id).inserted }
+      order = self.events.map { IDOrder($0.id) }
+      starts = self.events.map(\.details.startsAt)
+      ends = self.events.map(\.details.endsAt)
+      venueIDs = self.events.map(\.details.venueID)
+      self.venues = venues
+      self.pace = pace
     }
-    let horizon = longestWalk(venues: venues, pace: pace)
-    let ids = events.map(\.id.uuidString)
-    for (person, unsorted) in byPerson where unsorted.count > 1 {
-      let appearances = unsorted.sorted {
-        ($0.start, $0.end, ids[$0.event]) < ($1.start, $1.end, ids[$1.event])
-      }
-      let name = names[person] ?? "Person \(person.uuidString.lowercased())"
-      for i in appearances.indices {
-        let a = appearances[i]
-        let latestStart = a.end.addingTimeInterval(horizon)
-        // The earliest end among the appearances after `a` ends, seen so far: whether one
-        // fits wholly between `a` and the next candidate.
-        var earliestEndAfter = Date.distantFuture
-        var j = i + 1
-        while j < appearances.count, appearances[j].start < latestStart {
-          let b = appearances[j]
-          j += 1
-          if b.start < a.end && a.start < b.end {
-            let first = events[a.event]
-            let second = events[b.event]
-            found.append(
-              (
-                Conflict(
-                  kind: .personDoubleBooked, firstEventID: first.id, secondEventID: second.id,
-                  personID: person,
-                  summary: "\(name) is booked at overlapping times: "
-                    + describe(first, a.start, a.end, venues) + " and "
-                    + describe(second, b.start, b.end, venues)),
-                SortKey(first, second, .personDoubleBooked, person)
-              ))
-            continue
+
+    func result() -> [Conflict] {
+      found.indices.sorted { keys[$0] < keys[$1] }.map { found[$0] }
+    }
+
+    mutating func add(_ conflict: Conflict, _ first: Int, _ second: Int, _ subject: UUID) {
+      found.append(conflict)
+      keys.append(
+        SortKey(
+          firstStart: starts[first], secondStart: starts[second],
+          kind: Conflict.Kind.allCases.firstIndex(of: conflict.kind)!, first: order[first],
+          second: order[second], subject: IDOrder(subject)))
+    }
+
+    // MARK: People
+
+    /// One person at one event: the hull of their participations there.
+    struct Appearance {
+      var event: Int
+      var start: Date
+      var end: Date
+    }
+
+    mutating func findPersonConflicts() {
+      var byPerson: [UUID: [Appearance]] = [:]
+      // An event has a handful of participations: a list beats a dictionary.
+      var here: [(person: UUID, start: Date, end: Date)] = []
+      for index in events.indices {
+        here.removeAll(keepingCapacity: true)
+        for participation in events[index].details.participants {
+          let span = span(of: participation, at: index)
+          if let known = here.firstIndex(where: { $0.person == participation.personID }) {
+            here[known].start = min(here[known].start, span.start)
+            here[known].end = max(here[known].end, span.end)
+          } else {
+            here.append((participation.personID, span.start, span.end))
           }
-          guard b.start >= a.end else { continue }
-          defer { earliestEndAfter = min(earliestEndAfter, b.end) }
-          guard earliestEndAfter > b.start else { continue }
-          let first = events[a.event]
-          let second = events[b.event]
-          guard let from = first.details.venueID.flatMap({ venues[$0] }),
-            let to = second.details.venueID.flatMap({ venues[$0] }),
-            let walk = pace.walkingTime(from: from, to: to)
-          else { continue }
-          let gap = b.start.timeIntervalSince(a.end)
-          guard gap < walk else { continue }
-          let distance = from.coordinate.flatMap { start in to.coordinate.map(start.distance) }
-          found.append(
-            (
-              Conflict(
-                kind: .personCannotWalk, firstEventID: first.id, secondEventID: second.id,
-                personID: person, distanceMetres: distance, walkingTime: walk, gap: gap,
-                summary: "\(name) has \(Int((gap / 60).rounded(.down))) min between "
-                  + "“\(first.details.title)” (\(from.name)) and “\(second.details.title)” "
-                  + "(\(to.name)), needs \(minutesUp(walk)) min on foot"),
-              SortKey(first, second, .personCannotWalk, person)
-            ))
+        }
+        for (person, start, end) in here {
+          byPerson[person, default: []].append(Appearance(event: index, start: start, end: end))
+        }
+      }
+      let horizon = longestWalk()
+      for (person, unsorted) in byPerson where unsorted.count > 1 {
+        let appearances = unsorted.sorted {
+          ($0.start, $0.end, order[$0.event]) < ($1.start, $1.end, order[$1.event])
+        }
+        for i in appearances.indices {
+          let a = appearances[i]
+          let latestStart = a.end.addingTimeInterval(horizon)
+          // The earliest end among the appearances after `a` ends, seen so far: whether one
+          // fits wholly between `a` and the next candidate.
+          var earliestEndAfter = Date.distantFuture
+          var j = i + 1
+          while j < appearances.count, appearances[j].start < latestStart {
+            let b = appearances[j]
+            j += 1
+            if b.start < a.end && a.start < b.end {
+              let summary =
+                "\(name(of: person, at: appearances)) is booked at overlapping times: "
+                + describe(a.event, a.start, a.end) + " and " + describe(b.event, b.start, b.end)
+              add(
+                Conflict(
+                  kind: .personDoubleBooked, firstEventID: events[a.event].id,
+                  secondEventID: events[b.event].id, personID: person, summary: summary),
+                a.event, b.event, person)
+              continue
+            }
+            guard b.start >= a.end else { continue }
+            defer { earliestEndAfter = min(earliestEndAfter, b.end) }
+            guard earliestEndAfter > b.start else { continue }
+            walk(person, appearances, from: a, to: b)
+          }
         }
       }
     }
-  }
 
-  /// When a participation holds the person: their panel's times if it has them, else the
-  /// event's.
-  private static func span(of participation: Participation, in event: Event) -> (
-    start: Date, end: Date
-  ) {
-    if let index = participation.panel, event.details.panels.indices.contains(index),
-      let start = event.details.panels[index].startsAt,
-      let end = event.details.panels[index].endsAt
-    {
-      return (start, end)
+    /// Records a walking conflict from `a` to `b`, if there is one, among the person's
+    /// `appearances`.
+    mutating func walk(
+      _ person: UUID, _ appearances: [Appearance], from a: Appearance, to b: Appearance
+    ) {
+      guard let from = venueIDs[a.event].flatMap({ venues[$0] }),
+        let to = venueIDs[b.event].flatMap({ venues[$0] }),
+        let walk = pace.walkingTime(from: from, to: to)
+      else { return }
+      let gap = b.start.timeIntervalSince(a.end)
+      guard gap < walk else { return }
+      let first = events[a.event]
+      let second = events[b.event]
+      let distance = from.coordinate.flatMap { start in to.coordinate.map(start.distance) }
+      let summary =
+        "\(name(of: person, at: appearances)) has \(Int((gap / 60).rounded(.down))) min between "
+        + "“\(first.details.title)” (\(from.name)) and “\(second.details.title)” "
+        + "(\(to.name)), needs \(Self.minutesUp(walk)) min on foot"
+      add(
+        Conflict(
+          kind: .personCannotWalk, firstEventID: first.id, secondEventID: second.id,
+          personID: person, distanceMetres: distance, walkingTime: walk, gap: gap,
+          summary: summary),
+        a.event, b.event, person)
     }
-    return (event.details.startsAt, event.details.endsAt)
-  }
 
-  /// An upper bound on any walk between two venues with coordinates, plus a second for
-  /// rounding: no pair of appearances further apart than this can conflict. Any two venues
-  /// lie within twice the farthest venue's distance from one of them.
-  private static func longestWalk(venues: [UUID: Venue], pace: WalkingPace) -> TimeInterval {
-    let coordinates = venues.values.compactMap(\.coordinate)
-    guard let centre = coordinates.first else { return 1 }
-    let radius = coordinates.reduce(0) { max($0, centre.distance(to: $1)) }
-    let bound = pace.walkingTime(metres: 2 * radius) + 1
-    return bound.isNaN ? .infinity : max(bound, 1)
-  }
-
-  // MARK: Venues
-
-  private static func findVenueConflicts(
-    _ events: [Event], venues: [UUID: Venue],
-    into found: inout [(conflict: Conflict, key: SortKey)]
-  ) {
-    var byVenue: [UUID: [Event]] = [:]
-    for event in events {
-      if let venueID = event.details.venueID { byVenue[venueID, default: []].append(event) }
+    /// When a participation holds the person: their panel's times if it has them, else the
+    /// event's.
+    func span(of participation: Participation, at index: Int) -> (start: Date, end: Date) {
+      if let panel = participation.panel {
+        let panels = events[index].details.panels
+        if panels.indices.contains(panel), let start = panels[panel].startsAt,
+          let end = panels[panel].endsAt
+        {
+          return (start, end)
+        }
+      }
+      return (starts[index], ends[index])
     }
-    for (venueID, unsorted) in byVenue where unsorted.count > 1 {
-      let held = unsorted.map { (event: $0, id: $0.id.uuidString) }.sorted {
-        ($0.event.details.startsAt, $0.event.details.endsAt, $0.id)
-          < ($1.event.details.startsAt, $1.event.details.endsAt, $1.id)
-      }.map(\.event)
-      let venueName = venues[venueID]?.name ?? "Venue \(venueID.uuidString.lowercased())"
-      for i in held.indices {
-        let a = held[i]
-        var j = i + 1
-        while j < held.count, held[j].details.startsAt < a.details.endsAt {
-          let b = held[j]
-          j += 1
-          guard a.details.startsAt < b.details.endsAt else { continue }
-          found.append(
-            (
+
+    /// The name a person goes by in the programme: from the first of their events that gives
+    /// one. Looked up only when there is something to say.
+    func name(of person: UUID, at appearances: [Appearance]) -> String {
+      for appearance in appearances {
+        for participation in events[appearance.event].details.participants
+        where participation.personID == person {
+          if let name = participation.personName { return name }
+        }
+      }
+      return "Person \(person.uuidString.lowercased())"
+    }
+
+    /// An upper bound on any walk between two venues with coordinates, plus a second for
+    /// rounding: no pair of appearances further apart than this can conflict. Any two
+    /// venues lie within twice the farthest venue's distance from one of them.
+    func longestWalk() -> TimeInterval {
+      let coordinates = venues.values.compactMap(\.coordinate)
+      guard let centre = coordinates.first else { return 1 }
+      let radius = coordinates.reduce(0) { max($0, centre.distance(to: $1)) }
+      let bound = pace.walkingTime(metres: 2 * radius) + 1
+      return bound.isNaN ? .infinity : max(bound, 1)
+    }
+
+    // MARK: Venues
+
+    mutating func findVenueConflicts() {
+      var byVenue: [UUID: [Int]] = [:]
+      for (index, venueID) in venueIDs.enumerated() {
+        if let venueID { byVenue[venueID, default: []].append(index) }
+      }
+      for (venueID, unsorted) in byVenue where unsorted.count > 1 {
+        let held = unsorted.sorted {
+          (starts[$0], ends[$0], order[$0]) < (starts[$1], ends[$1], order[$1])
+        }
+        let venueName = venues[venueID]?.name ?? "Venue \(venueID.uuidString.lowercased())"
+        for i in held.indices {
+          let a = held[i]
+          var j = i + 1
+          while j < held.count, starts[held[j]] < ends[a] {
+            let b = held[j]
+            j += 1
+            guard starts[a] < ends[b] else { continue }
+            let summary =
+              "\(venueName) holds two events at once: “\(events[a].details.title)” "
+              + "(\(clock(starts[a], ends[a]))) and “\(events[b].details.title)” "
+              + "(\(clock(starts[b], ends[b])))"
+            add(
               Conflict(
-                kind: .venueDoubleBooked, firstEventID: a.id, secondEventID: b.id,
-                venueID: venueID,
-                summary: "\(venueName) holds two events at once: “\(a.details.title)” "
-                  + "(\(clock(a.details.startsAt, a.details.endsAt))) and “\(b.details.title)” "
-                  + "(\(clock(b.details.startsAt, b.details.endsAt)))"),
-              SortKey(a, b, .venueDoubleBooked, venueID)
-            ))
+                kind: .venueDoubleBooked, firstEventID: events[a].id, secondEventID: events[b].id,
+                venueID: venueID, summary: summary),
+              a, b, venueID)
+          }
         }
       }
     }
+
+    // MARK: Words
+
+    /// `“Title” (Venue, 12:00–13:00)`.
+    mutating func describe(_ index: Int, _ start: Date, _ end: Date) -> String {
+      let place = venueIDs[index].map { venues[$0]?.name ?? "unknown venue" } ?? "no venue"
+      return "“\(events[index].details.title)” (\(place), \(clock(start, end)))"
+    }
+
+    mutating func clock(_ start: Date, _ end: Date) -> String {
+      clock(start) + "–" + clock(end)
+    }
+
+    mutating func clock(_ date: Date) -> String {
+      if let known = clocks[date] { return known }
+      let text = FestivalTime.clock(date)
+      clocks[date] = text
+      return text
+    }
+
+    static func minutesUp(_ seconds: TimeInterval) -> String {
+      seconds.isFinite ? String(Int((seconds / 60).rounded(.up))) : "∞"
+    }
   }
 
-  // MARK: Words and order
+  /// A UUID ordered as its text is, without making the text.
+  private struct IDOrder: Comparable {
+    var high: UInt64
+    var low: UInt64
 
-  /// `“Title” (Venue, 12:00–13:00)`.
-  private static func describe(_ event: Event, _ start: Date, _ end: Date, _ venues: [UUID: Venue])
-    -> String
-  {
-    let place = event.details.venueID.map { venues[$0]?.name ?? "unknown venue" } ?? "no venue"
-    return "“\(event.details.title)” (\(place), \(clock(start, end)))"
-  }
+    init(_ id: UUID) {
+      let b = id.uuid
+      high = [b.0, b.1, b.2, b.3, b.4, b.5, b.6, b.7].reduce(0) { $0 << 8 | UInt64($1) }
+      low = [b.8, b.9, b.10, b.11, b.12, b.13, b.14, b.15].reduce(0) { $0 << 8 | UInt64($1) }
+    }
 
-  private static func clock(_ start: Date, _ end: Date) -> String {
-    FestivalTime.clock(start) + "–" + FestivalTime.clock(end)
-  }
-
-  private static func minutesUp(_ seconds: TimeInterval) -> String {
-    seconds.isFinite ? String(Int((seconds / 60).rounded(.up))) : "∞"
+    static func < (lhs: IDOrder, rhs: IDOrder) -> Bool {
+      (lhs.high, lhs.low) < (rhs.high, rhs.low)
+    }
   }
 
   /// Programme order: by the first event's start, then the second's, then kind and who.
@@ -324,18 +388,9 @@ public enum ConflictFinder {
     var firstStart: Date
     var secondStart: Date
     var kind: Int
-    var first: String
-    var second: String
-    var subject: String
-
-    init(_ first: Event, _ second: Event, _ kind: Conflict.Kind, _ subject: UUID) {
-      firstStart = first.details.startsAt
-      secondStart = second.details.startsAt
-      self.kind = Conflict.Kind.allCases.firstIndex(of: kind)!
-      self.first = first.id.uuidString
-      self.second = second.id.uuidString
-      self.subject = subject.uuidString
-    }
+    var first: IDOrder
+    var second: IDOrder
+    var subject: IDOrder
 
     static func < (lhs: SortKey, rhs: SortKey) -> Bool {
       (lhs.firstStart, lhs.secondStart, lhs.kind, lhs.first, lhs.second, lhs.subject)
