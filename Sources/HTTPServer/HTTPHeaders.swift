@@ -31,8 +31,8 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
   /// Comma-separated list items of every value of a field, trimmed and lowercased
   /// (`Connection: keep-alive, Upgrade`).
   public func tokens(_ name: String) -> [String] {
-    values(name).flatMap { $0.split(separator: ",") }.map {
-      $0.trimmingSpaces().lowercased()
+    values(name).flatMap { $0.utf8.split(separator: UInt8(ascii: ",")) }.map {
+      String(decoding: $0, as: UTF8.self).trimmingSpaces().lowercasedASCII()
     }.filter { !$0.isEmpty }
   }
 
@@ -68,6 +68,12 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 }
 
 extension StringProtocol {
+  /// A to Z lowercased and nothing else: HTTP compares tokens case-insensitively in ASCII
+  /// only (RFC 9110 5.6.2), where `lowercased()` turns U+212A KELVIN SIGN into `k`.
+  func lowercasedASCII() -> String {
+    String(decoding: utf8.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }, as: UTF8.self)
+  }
+
   /// Without leading and trailing spaces and tabs (HTTP's OWS).
   func trimmingSpaces() -> String {
     var scalars = Substring(self).unicodeScalars[...]

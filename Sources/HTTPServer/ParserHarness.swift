@@ -7,14 +7,22 @@
 /// (the server closes), or a request that does not keep the connection alive. It does so
 /// twice: with all bytes at once, and with the bytes arriving in pieces of 1 to 7 bytes (sizes
 /// chosen from the input's first byte) with the buffer compacted as `Connection.compact()`
-/// does, but early. Both must give the same events. Broken invariants stop the process
-/// with `precondition`, which is what the fuzzer reports as a crash.
+/// does, but early. Both must give the same events. Along the way it checks offsets (never
+/// backwards, never past the buffer), body sizes against Content-Length and the limit, and,
+/// in `Reference`, what the parser decided about each head against the head's bytes read
+/// again with ASCII-only rules. A broken invariant stops the process (`require`: a
+/// `precondition` that keeps its message in optimised builds), which the fuzzer reports as a
+/// crash.
 ///
 /// Depends on nothing but the parser's files (`RequestParser`, `Request`, `HTTPHeaders`), so
 /// `scripts/fuzz` can compile it without the event loop and its C modules.
 package enum ParserHarness {
   /// Small limits, so that the fuzzer reaches them.
   static let limits = ParserLimits(maxHeaderBytes: 4096, maxHeaderFields: 64, maxBodyBytes: 65_536)
+
+  /// Whether the whole input and the pieces must give the same reason for a refusal, not just
+  /// the same status at the same offset (`bare-cr-then-bare-lf.http` once broke this).
+  static let comparesReasons = true
 
   /// What the connection saw, in order. Offsets count from the first byte of the input.
   enum Event: Equatable {
@@ -27,6 +35,13 @@ package enum ParserHarness {
     /// The input ended mid-request (the server would close): where, in which phase, how many
     /// unconsumed bytes were buffered and how much body was decoded.
     case incomplete(at: Int, phase: String, buffered: Int, body: Int)
+
+    var withoutReason: Event {
+      if case .refused(let at, let status, _) = self {
+        return .refused(at: at, status: status, reason: "")
+      }
+      return self
+    }
   }
 
   package static func run(_ bytes: [UInt8]) {
@@ -48,7 +63,8 @@ package enum ParserHarness {
     }
     let pieces = split.finish()
     require(
-      pieces == expected,
+      comparesReasons
+        ? pieces == expected : pieces.map(\.withoutReason) == expected.map(\.withoutReason),
       "pieces and whole input disagree:\n  whole:  \(expected)\n  pieces: \(pieces)")
   }
 
@@ -279,9 +295,13 @@ package enum ParserHarness {
       require(
         parts[0].allSatisfy(RequestParser.isTokenByte) && !parts[0].isEmpty, "malformed method")
       require(parts[1].allSatisfy { $0 > 32 && $0 < 127 } && !parts[1].isEmpty, "bad target")
+      // HTTP/1.0, HTTP/1.1, and a higher HTTP/1 minor version read as HTTP/1.1 (RFC 9112 2.3).
+      let version = Array(parts[2])
       require(
-        Array(parts[2]) == Array((head.version == .http11 ? "HTTP/1.1" : "HTTP/1.0").utf8),
-        "version differs from its bytes")
+        version.count == 8 && version.starts(with: Array("HTTP/1.".utf8))
+          && RequestParser.isDigit(version[7])
+          && (version[7] == UInt8(ascii: "0")) == (head.version == .http10),
+        "version \(version) read as \(head.version)")
 
       // name -> values, names lowercased
       let fieldLines = lines.dropFirst()

@@ -70,10 +70,17 @@ enum RequestParser {
     guard let end else {
       // A head whose lines end in bare LF never shows CR LF CR LF: refuse it now rather
       // than wait for the header timeout.
-      if buffer[begin..<searchEnd].indices.contains(where: {
-        buffer[$0] == 10 && ($0 == begin || buffer[$0 - 1] != 13)
-      }) {
-        return .failure(HTTPError(400, "bare LF in the request head"))
+      // The first bare CR or bare LF, as head(_:_:_:limits:) would find it in the whole head,
+      // so the answer does not depend on how the bytes were cut into reads.
+      var i = begin
+      while i < searchEnd {
+        if buffer[i] == 10 && (i == begin || buffer[i - 1] != 13) {
+          return .failure(HTTPError(400, "bare LF in the request head"))
+        }
+        if buffer[i] == 13 && i + 1 < searchEnd && buffer[i + 1] != 10 {
+          return .failure(HTTPError(400, "bare CR in the request head"))
+        }
+        i += 1
       }
       if buffer.count - begin >= limits.maxHeaderBytes {
         return .failure(
@@ -224,7 +231,7 @@ enum RequestParser {
       version == .http11 ? !connection.contains("close") : connection.contains("keep-alive")
     var expectsContinue = false
     if let expect = headers["Expect"], version == .http11 {
-      guard expect.lowercased() == "100-continue" else {
+      guard expect.lowercasedASCII() == "100-continue" else {
         throw HTTPError(417, "only Expect: 100-continue is supported")
       }
       expectsContinue = framing != .none
