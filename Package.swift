@@ -69,5 +69,12 @@ let package = Package(
       ],
       swiftSettings: strict
     ),
+    .testTarget(
+      name: "AlmedalenAPITests",
+      dependencies: [
+        "AlmedalenAPI", "AlmedalenStore", "AlmedalenCore", "HTTPServer", "Postgres",
+        "PostgresTesting",
+      ],
+      swiftSettings: strict),
   ]
 )

@@ -154,7 +154,7 @@ enum AdminRoutes {
       from: try c.jsonBody(), base: nil, defaultOrganiser: caller.token.organiserID)
     try caller.requireOrganiser(details.organiserID)
     let event = try c.store.events.create(details, actor: caller.actor)
-    return try eventResponse(c, event, status: 201)
+    return try eventResponse(c, event, caller, status: 201)
   }
 
   static func listEvents(_ c: RequestContext) throws -> Response {
@@ -198,7 +198,7 @@ enum AdminRoutes {
   static func getEvent(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
     let event = try visibleEvent(c, caller)
-    return try eventResponse(c, event)
+    return try eventResponse(c, event, caller)
   }
 
   static func patchEvent(_ c: RequestContext) throws -> Response {
@@ -212,7 +212,7 @@ enum AdminRoutes {
     try caller.requireOrganiser(details.organiserID)
     let updated = try c.store.events.update(
       event.id, expectedVersion: expected, with: details, actor: caller.actor)
-    return try eventResponse(c, updated)
+    return try eventResponse(c, updated, caller)
   }
 
   static func deleteEvent(_ c: RequestContext) throws -> Response {
@@ -228,19 +228,19 @@ enum AdminRoutes {
     let caller = try c.caller()
     try caller.requireAdmin()
     let id = try c.id("id")
-    let version = c.request.headers["If-Match"].flatMap(ETag.version)
+    let version = try c.optionalExpectedVersion()
     let event = try c.store.events.publish(id, expectedVersion: version, actor: caller.actor)
-    return try eventResponse(c, event)
+    return try eventResponse(c, event, caller)
   }
 
   static func cancelEvent(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
     let event = try visibleEvent(c, caller)
     try caller.requireOrganiser(event.organiserID)
-    let version = c.request.headers["If-Match"].flatMap(ETag.version)
+    let version = try c.optionalExpectedVersion()
     let cancelled = try c.store.events.cancel(
       event.id, expectedVersion: version, actor: caller.actor)
-    return try eventResponse(c, cancelled)
+    return try eventResponse(c, cancelled, caller)
   }
 
   static func eventHistory(_ c: RequestContext) throws -> Response {
@@ -266,7 +266,7 @@ enum AdminRoutes {
 
   static func listConflicts(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
-    var conflicts = try c.store.conflicts.find()
+    var conflicts = try visible(try c.store.conflicts.find(), c, caller)
     if !caller.isAdmin {
       // An organiser sees the conflicts its own events are part of, and nothing of others'
       // drafts.
@@ -288,10 +288,24 @@ enum AdminRoutes {
     return event
   }
 
-  static func eventResponse(_ c: RequestContext, _ event: Event, status: Int = 200) throws
-    -> Response
+  /// Conflicts without other organisers' drafts, which an organiser's token must not see.
+  static func visible(_ conflicts: [Conflict], _ c: RequestContext, _ caller: Caller) throws
+    -> [Conflict]
   {
-    let warnings = (try? c.store.conflicts.conflicts(for: event.id)) ?? []
+    guard !caller.isAdmin, !conflicts.isEmpty else { return conflicts }
+    let hidden = Set(
+      try c.store.events.all(EventFilter(statuses: [.draft])).filter {
+        $0.organiserID != caller.token.organiserID
+      }.map(\.id))
+    return conflicts.filter {
+      !hidden.contains($0.firstEventID) && !hidden.contains($0.secondEventID)
+    }
+  }
+
+  static func eventResponse(
+    _ c: RequestContext, _ event: Event, _ caller: Caller, status: Int = 200
+  ) throws -> Response {
+    let warnings = try visible((try? c.store.conflicts.conflicts(for: event.id)) ?? [], c, caller)
     return JSONOutput.response(
       EventJSON.object(event, warnings: warnings), status: status,
       headers: [("ETag", ETag.make(event.version))])

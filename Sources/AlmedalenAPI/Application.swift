@@ -21,6 +21,11 @@ public struct Application: Responder {
         headers: ["Content-Type": "text/plain; charset=utf-8", "Cache-Control": "max-age=86400"],
         body: Self.robots)
     }
+    router.add("GET", "/api/v1/openapi.json") { _ in
+      Response(
+        headers: ["Content-Type": "application/json", "Cache-Control": "max-age=300"],
+        body: OpenAPIDocument.json, compressible: true)
+    }
     self.router = router
   }
 

@@ -21,7 +21,9 @@ enum EventJSON {
     let startsAt = input.time(object, "starts_at", required: creating)
     let endsAt = input.time(object, "ends_at", required: creating)
     var organiser = input.uuid(object, "organiser_id", required: false)
-    if creating && organiser == nil && !object.keys.contains("organiser_id") {
+    if creating && organiser == nil
+      && (object["organiser_id"] == nil || object["organiser_id"] is NSNull)
+    {
       organiser = defaultOrganiser
       if organiser == nil { input.add("organiser_id", "is required") }
     }
@@ -65,7 +67,7 @@ enum EventJSON {
       details.sourceNote = input.string(object, "source_note", required: false)
     }
     if object.keys.contains("panels") || object.keys.contains("participants") {
-      let (panels, participants) = people(object, &input)
+      let (panels, participants) = people(object, &input, base: base)
       details.panels = panels
       details.participants = participants
     }
@@ -94,17 +96,24 @@ enum EventJSON {
 
   /// Panels (with `moderator_ids` and `panelist_ids`) and participants (with the title and
   /// organisation shown at this event, and an optional `panel` index) become participations.
-  private static func people(_ object: [String: Any], _ input: inout JSONInput) -> (
-    [Panel], [Participation]
-  ) {
+  /// A PATCH that sends only one of the two keeps the other as it was: panels and their
+  /// members, or the participants outside any panel.
+  private static func people(
+    _ object: [String: Any], _ input: inout JSONInput, base: EventDetails?
+  ) -> ([Panel], [Participation]) {
     var participants: [Participation] = []
+    if !object.keys.contains("participants"), let base {
+      participants = base.participants.filter { $0.panel == nil }
+    }
     for (index, item) in (input.array(object, "participants") ?? []).enumerated() {
       let path = "participants[\(index)]"
       guard let entry = item as? [String: Any] else {
         input.add(path, "must be an object")
         continue
       }
-      input.onlyKnown(entry, ["person_id", "role", "title", "organisation", "panel"], at: path)
+      // `name` and `party` come back from GET; they are read-only and ignored here.
+      input.onlyKnown(
+        entry, ["person_id", "role", "title", "organisation", "panel", "name", "party"], at: path)
       let person = input.uuid(entry, "person_id", at: path, required: true)
       let role = input.enumeration(entry, "role", ParticipantRole.self, at: path, required: true)
       let title = input.string(entry, "title", at: path, required: false)
@@ -117,6 +126,10 @@ enum EventJSON {
       }
     }
     var panels: [Panel] = []
+    if !object.keys.contains("panels"), let base {
+      panels = base.panels
+      participants += base.participants.filter { $0.panel != nil }
+    }
     for (index, item) in (input.array(object, "panels") ?? []).enumerated() {
       let path = "panels[\(index)]"
       guard let entry = item as? [String: Any] else {

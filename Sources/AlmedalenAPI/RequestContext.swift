@@ -48,6 +48,12 @@ struct RequestContext: Sendable {
     return try JSONInput.object(request.body)
   }
 
+  /// `If-Match` as a version when sent (publish, cancel); 412 when it is not one of ours.
+  func optionalExpectedVersion() throws(Problem) -> Int? {
+    guard request.headers["If-Match"] != nil else { return nil }
+    return try expectedVersion()
+  }
+
   /// `If-Match` as a version; 428 when missing, 412 when it is not one of ours.
   func expectedVersion() throws(Problem) -> Int {
     guard let header = request.headers["If-Match"] else {
