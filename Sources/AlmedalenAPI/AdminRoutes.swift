@@ -151,7 +151,8 @@ enum AdminRoutes {
   static func createEvent(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
     let details = try EventJSON.details(
-      from: try c.jsonBody(), base: nil, defaultOrganiser: caller.token.organiserID)
+      from: try c.jsonBody(), base: nil, defaultOrganiser: caller.token.organiserID,
+      references: c.store.events.referenceProblems)
     try caller.requireOrganiser(details.organiserID)
     let event = try c.store.events.create(details, actor: caller.actor)
     return try eventResponse(c, event, caller, status: 201)
@@ -207,7 +208,8 @@ enum AdminRoutes {
     try caller.requireOrganiser(event.organiserID)
     let expected = try c.expectedVersion()
     let details = try EventJSON.details(
-      from: try c.jsonBody(), base: event.details, defaultOrganiser: nil)
+      from: try c.jsonBody(), base: event.details, defaultOrganiser: nil,
+      references: c.store.events.referenceProblems)
     // An organiser cannot hand its event to someone else.
     try caller.requireOrganiser(details.organiserID)
     let updated = try c.store.events.update(

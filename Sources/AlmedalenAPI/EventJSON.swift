@@ -11,9 +11,12 @@ enum EventJSON {
 
   /// Reads an event body. With `base`, only the fields present change (PATCH); without, the
   /// required fields must be there (POST). Every problem is reported at once.
+  /// `references` asks the database what only it knows (edition, ids); its problems come in
+  /// the same answer as the rest.
   static func details(
-    from object: [String: Any], base: EventDetails?, defaultOrganiser: UUID?
-  ) throws(Problem) -> EventDetails {
+    from object: [String: Any], base: EventDetails?, defaultOrganiser: UUID?,
+    references: (EventDetails) throws -> [FieldProblem]
+  ) throws -> EventDetails {
     var input = JSONInput()
     input.onlyKnown(object, fields)
     let creating = base == nil
@@ -66,27 +69,47 @@ enum EventJSON {
     if object.keys.contains("source_note") {
       details.sourceNote = input.string(object, "source_note", required: false)
     }
+    // Where each participation came from on the wire, to name it in problems.
+    var origins = details.participants.indices.map { "participants[\($0)]" }
     if object.keys.contains("panels") || object.keys.contains("participants") {
-      let (panels, participants) = people(object, &input, base: base)
+      let (panels, participants, wirePaths) = people(object, &input, base: base)
       details.panels = panels
       details.participants = participants
+      origins = wirePaths
     }
     // The rules of the domain, reported together with the input's own problems; a field
     // that could not be read is not judged again.
     var problems = input.problems
+    var judged: [FieldProblem] = []
     do {
       try details.validate()
     } catch let error as ValidationError {
-      let unreadable = Set(problems.map { root($0.field) })
-      let timesUnreadable = unreadable.contains("starts_at") || unreadable.contains("ends_at")
-      problems += error.problems.filter { problem in
-        // Missing times were filled with placeholders: judging them would only confuse.
-        !unreadable.contains(root(problem.field))
-          && !(timesUnreadable && problem.field.hasSuffix("_at"))
-      }
+      judged = error.problems
     } catch {}
+    judged += try references(details).filter { reference in
+      !judged.contains { $0.field == reference.field }
+    }
+    let unreadable = Set(problems.map { root($0.field) })
+    let timesUnreadable = unreadable.contains("starts_at") || unreadable.contains("ends_at")
+    problems += judged.filter { problem in
+      // Missing times were filled with placeholders: judging them would only confuse.
+      !unreadable.contains(root(problem.field))
+        && !(timesUnreadable && problem.field.hasSuffix("_at"))
+    }.map { rename($0, origins) }
     if !problems.isEmpty { throw Problem.invalid(problems) }
     return details
+  }
+
+  /// `participants[3].person_id` -> `panels[0].moderator_ids[1]` when that is where the
+  /// body named the person.
+  private static func rename(_ problem: FieldProblem, _ origins: [String]) -> FieldProblem {
+    guard problem.field.hasPrefix("participants["),
+      let close = problem.field.firstIndex(of: "]"),
+      let index = Int(
+        problem.field[problem.field.index(problem.field.startIndex, offsetBy: 13)..<close]),
+      origins.indices.contains(index), !origins[index].hasPrefix("participants[")
+    else { return problem }
+    return FieldProblem(field: origins[index], message: problem.message)
   }
 
   /// `panels[1].title` -> `panels`.
@@ -100,11 +123,12 @@ enum EventJSON {
   /// members, or the participants outside any panel.
   private static func people(
     _ object: [String: Any], _ input: inout JSONInput, base: EventDetails?
-  ) -> ([Panel], [Participation]) {
+  ) -> ([Panel], [Participation], [String]) {
     var participants: [Participation] = []
     if !object.keys.contains("participants"), let base {
       participants = base.participants.filter { $0.panel == nil }
     }
+    var origins = participants.indices.map { "participants[\($0)]" }
     for (index, item) in (input.array(object, "participants") ?? []).enumerated() {
       let path = "participants[\(index)]"
       guard let entry = item as? [String: Any] else {
@@ -123,12 +147,15 @@ enum EventJSON {
         participants.append(
           Participation(
             personID: person, role: role, title: title, organisation: organisation, panel: panel))
+        origins.append(path)
       }
     }
     var panels: [Panel] = []
     if !object.keys.contains("panels"), let base {
       panels = base.panels
-      participants += base.participants.filter { $0.panel != nil }
+      let kept = base.participants.filter { $0.panel != nil }
+      origins += kept.indices.map { "participants[\(participants.count + $0)]" }
+      participants += kept
     }
     for (index, item) in (input.array(object, "panels") ?? []).enumerated() {
       let path = "panels[\(index)]"
@@ -146,7 +173,7 @@ enum EventJSON {
       for (key, role) in [
         ("moderator_ids", ParticipantRole.moderator), ("panelist_ids", .panelist),
       ] {
-        for person in input.uuids(entry, key, at: path) ?? [] {
+        for (position, person) in (input.uuids(entry, key, at: path) ?? []).enumerated() {
           if let existing = participants.firstIndex(where: {
             $0.personID == person && $0.role == role && $0.panel == nil
           }) {
@@ -155,11 +182,12 @@ enum EventJSON {
             $0.personID == person && $0.role == role && $0.panel == index
           }) {
             participants.append(Participation(personID: person, role: role, panel: index))
+            origins.append("\(path).\(key)[\(position)]")
           }
         }
       }
     }
-    return (panels, participants)
+    return (panels, participants, origins)
   }
 
   /// The wire form of a stored event.

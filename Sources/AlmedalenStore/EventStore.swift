@@ -430,13 +430,29 @@ public struct EventStore: Sendable {
   /// The edition holding the event, after checking every rule and every reference; all
   /// problems are reported together.
   static func checkedEdition(_ details: EventDetails, on connection: Connection) throws -> Edition {
-    let edition = try EditionStore.containing(details.startsAt, on: connection)
-    var problems: [FieldProblem] = []
+    var (edition, problems) = try references(details, on: connection)
     do {
       try details.validate(in: edition)
     } catch let error as ValidationError {
-      problems = error.problems
+      problems = error.problems + problems
     }
+    guard problems.isEmpty, let edition else { throw StoreError.invalid(ValidationError(problems)) }
+    return edition
+  }
+
+  /// What only the database can tell about an event: whether an edition holds its day and
+  /// whether its organisers, venue and people exist.
+  public func referenceProblems(_ details: EventDetails) throws -> [FieldProblem] {
+    try pool.transaction(.init(isolation: .repeatableRead)) {
+      try Self.references(details, on: $0).problems
+    }
+  }
+
+  static func references(_ details: EventDetails, on connection: Connection) throws -> (
+    edition: Edition?, problems: [FieldProblem]
+  ) {
+    let edition = try EditionStore.containing(details.startsAt, on: connection)
+    var problems: [FieldProblem] = []
     if edition == nil {
       problems.append(
         FieldProblem(field: "starts_at", message: "no festival edition holds this day"))
@@ -459,8 +475,7 @@ public struct EventStore: Sendable {
       problems.append(
         FieldProblem(field: "participants[\(index)].person_id", message: "names no person"))
     }
-    guard problems.isEmpty, let edition else { throw StoreError.invalid(ValidationError(problems)) }
-    return edition
+    return (edition, problems)
   }
 
   private static func existing(_ table: String, _ ids: [UUID], on connection: Connection) throws
