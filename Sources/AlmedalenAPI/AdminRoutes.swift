@@ -268,7 +268,16 @@ enum AdminRoutes {
 
   static func listConflicts(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
-    var conflicts = try visible(try c.store.conflicts.find(), c, caller)
+    let pace = try walkingPace(c)
+    var editionID: UUID?
+    if let text = c.request.queryValue("edition_id") {
+      guard let id = UUID(uuidString: text) else {
+        throw Problem.invalid([FieldProblem(field: "edition_id", message: "must be an id")])
+      }
+      editionID = id
+    }
+    var conflicts = try visible(
+      try c.store.conflicts.find(editionID: editionID, pace: pace), c, caller)
     if !caller.isAdmin {
       // An organiser sees the conflicts its own events are part of, and nothing of others'
       // drafts.
@@ -282,6 +291,29 @@ enum AdminRoutes {
   }
 
   // MARK: Helpers
+
+  /// The walking pace from `pace_kmh`, `detour` and `allowance_minutes`, each bounded; the
+  /// defaults are 5 km/h over straight-line distance × 1.3, plus 5 minutes.
+  static func walkingPace(_ c: RequestContext) throws(Problem) -> WalkingPace {
+    var pace = WalkingPace()
+    var problems: [FieldProblem] = []
+    func number(_ name: String, _ range: ClosedRange<Double>) -> Double? {
+      guard let text = c.request.queryValue(name) else { return nil }
+      guard let value = Double(text), range.contains(value) else {
+        problems.append(
+          FieldProblem(
+            field: name, message: "must be a number from \(range.lowerBound) to \(range.upperBound)"
+          ))
+        return nil
+      }
+      return value
+    }
+    if let speed = number("pace_kmh", 1...15) { pace.kilometresPerHour = speed }
+    if let detour = number("detour", 1...3) { pace.detourFactor = detour }
+    if let minutes = number("allowance_minutes", 0...60) { pace.allowance = minutes * 60 }
+    if !problems.isEmpty { throw Problem.invalid(problems) }
+    return pace
+  }
 
   /// The event, when the caller may see it; someone else's draft is 404, as if absent.
   static func visibleEvent(_ c: RequestContext, _ caller: Caller) throws -> Event {
