@@ -52,7 +52,8 @@ let package = Package(
     .executableTarget(
       name: "almedalen",
       dependencies: [
-        "AlmedalenAPI", "AlmedalenCore", "AlmedalenStore", "AlmedalenSeed", "HTTPServer", "Postgres",
+        "AlmedalenAPI", "AlmedalenCore", "AlmedalenStore", "AlmedalenSeed", "HTTPServer",
+        "Postgres",
       ],
       swiftSettings: strict
     ),

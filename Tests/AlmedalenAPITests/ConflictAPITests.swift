@@ -1,6 +1,7 @@
 import AlmedalenCore
 import AlmedalenStore
 import Foundation
+import PostgresTesting
 import Testing
 
 /// Venue clashes on publish (409) and the conflicts list, with real distances in Visby.

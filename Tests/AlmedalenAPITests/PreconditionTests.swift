@@ -1,6 +1,7 @@
 import AlmedalenCore
 import AlmedalenStore
 import Foundation
+import PostgresTesting
 import Testing
 
 /// `ETag`, `If-Match`, 428 and 412: no one's change is silently overwritten.

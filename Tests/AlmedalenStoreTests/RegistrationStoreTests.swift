@@ -2,6 +2,7 @@ import AlmedalenCore
 import AlmedalenStore
 import Foundation
 import Postgres
+import PostgresTesting
 import Testing
 
 @Suite struct RegistrationStoreTests {

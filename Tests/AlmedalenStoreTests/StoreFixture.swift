@@ -58,37 +58,3 @@ struct StoreFixture {
       capacity: capacity, registrationOpen: capacity != nil)
   }
 }
-
-/// Runs `body` on `count` threads at once, released together, and returns their results.
-func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
-  let results = ResultBox<T>(count: count)
-  let start = DispatchSemaphore(value: 0)
-  let group = DispatchGroup()
-  for index in 0..<count {
-    group.enter()
-    Thread.detachNewThread {
-      start.wait()
-      results.set(index, body(index))
-      group.leave()
-    }
-  }
-  for _ in 0..<count { start.signal() }
-  group.wait()
-  return results.values
-}
-
-final class ResultBox<T: Sendable>: @unchecked Sendable {
-  private let lock = NSLock()
-  private var storage: [T?]
-  init(count: Int) { storage = Array(repeating: nil, count: count) }
-  func set(_ index: Int, _ value: T) {
-    lock.lock()
-    storage[index] = value
-    lock.unlock()
-  }
-  var values: [T] {
-    lock.lock()
-    defer { lock.unlock() }
-    return storage.map { $0! }
-  }
-}
