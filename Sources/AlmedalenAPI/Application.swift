@@ -56,6 +56,15 @@ public struct Application: Responder {
     } catch let error as PostgresError where error.isConnectionProblem {
       return Problem(status: 503, title: "Database unavailable", detail: "Try again shortly.")
         .response(retryAfter: "5")
+    } catch {
+      // The detail goes to the log with the request id, never to the client.
+      let line =
+        "level=error event=handler_failed id=\(request.requestID) error=\"\(String(describing: error).replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\n", with: " "))\"\n"
+      FileHandle.standardError.write(Data(line.utf8))
+      return Problem(
+        status: 500, title: "Internal error",
+        detail: "Something went wrong on our side; quote request id \(request.requestID)."
+      ).response()
     }
   }
 

@@ -143,8 +143,9 @@ public enum OpenAPIDocument {
           description: """
             Only the fields present change; `null` clears a field that may be empty \
             (`venue_id`, `capacity`, `livestream_url`, `source_note`) and leaves the others \
-            as they are. `panels` and `participants` are replaced together when either is \
-            present. Needs `If-Match` with the ETag from GET.
+            as they are. Sending only `participants` keeps the panels and their members; \
+            sending only `panels` keeps the participants outside any panel. Needs \
+            `If-Match` with the ETag from GET.
             """,
           parameters: [idParameter, ifMatchParameter(required: true)], body: "EventPatch",
           success: ok("The changed event", schema: "Event", etag: true, links: eventLinks),
@@ -189,9 +190,10 @@ public enum OpenAPIDocument {
           tag: "events",
           description: """
             Among drafts and published events. An organiser's token sees the conflicts its \
-            own events are part of.
+            own events are part of, and none involving other organisers' drafts.
             """,
-          success: ok("The conflicts", schema: "ConflictList"))
+          parameters: conflictParameters,
+          success: ok("The conflicts", schema: "ConflictList"), errors: [400, 422])
       ],
       "/api/v1/openapi.json": [
         "get": operation(
@@ -322,10 +324,10 @@ public enum OpenAPIDocument {
   static func ifMatchParameter(required: Bool) -> [String: Any] {
     [
       "name": "If-Match", "in": "header", "required": required,
-      "schema": required ? ["type": "string", "pattern": "^\"v[0-9]+\"$"] : ["type": "string"],
+      "schema": ["type": "string", "pattern": "^\"v[0-9]+\"$"],
       "description": required
         ? "The ETag from GET, like `\"v3\"`: missing is 428, stale or not a version 412."
-        : "When it names a version (`\"v3\"`), a stale one is 412; otherwise it is ignored.",
+        : "Optional; when sent, a stale ETag or one that is not a version is 412.",
     ]
   }
 
@@ -355,6 +357,23 @@ public enum OpenAPIDocument {
       query("edition_id", Schema.uuid(), "Events of this edition."),
       query("topic", Schema.string(), "Events with this topic (case-insensitive)."),
       query("language", Schema.string(), "Events in this language (ISO 639-1)."),
+    ]
+  }
+
+  /// The walking pace of `WalkingPace`, each bounded as `AdminRoutes.walkingPace` bounds it.
+  static var conflictParameters: [[String: Any]] {
+    func number(_ minimum: Double, _ maximum: Double, _ value: Double) -> [String: Any] {
+      var schema = Schema.number(minimum: minimum, maximum: maximum)
+      schema["default"] = value
+      return schema
+    }
+    return [
+      query("edition_id", Schema.uuid(), "Only the events of this edition."),
+      query("pace_kmh", number(1, 15, 5), "Walking speed in km/h."),
+      query("detour", number(1, 3, 1.3), "How much longer the streets are than a straight line."),
+      query(
+        "allowance_minutes", number(0, 60, 5),
+        "Minutes on top of the walk, for leaving one event and finding the next."),
     ]
   }
 
@@ -581,7 +600,11 @@ extension OpenAPIDocument {
           nullable: patch, description: "After `starts_at`, at most 24 hours later."),
         "venue_id": s.uuid(nullable: true),
         "organiser_id": s.uuid(
-          nullable: true, description: "Required on POST with an admin token."),
+          nullable: true,
+          description: """
+            Required on POST with an admin token; with an organiser's token, left out or \
+            null means the token's own organiser.
+            """),
         "co_organiser_ids": s.array(s.uuid(), maxItems: 20, unique: true, nullable: true),
         "topics": s.array(
           s.line(), maxItems: limits.topics, unique: true, nullable: true),
@@ -624,6 +647,9 @@ extension OpenAPIDocument {
           "organisation": s.line(nullable: true),
           "panel": s.integer(
             minimum: 0, nullable: true, description: "Index into `panels`, from 0."),
+          // What GET adds, so that a participant read can be sent back as it is.
+          "name": ["description": "Read-only: accepted and ignored."],
+          "party": ["description": "Read-only: accepted and ignored."],
         ], required: ["person_id", "role"]),
       "Event": s.output([
         "id": s.uuid(),

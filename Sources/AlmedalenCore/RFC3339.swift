@@ -3,8 +3,9 @@ public import Foundation
 /// RFC 3339 times on the wire: read with any offset, written in Visby's local time with its
 /// offset (`2026-06-23T12:00:00+02:00`), as API.md promises.
 public enum RFC3339 {
-  /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil for anything else, including a missing
-  /// offset (a floating time would be read in whatever zone the server runs in).
+  /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` from 1583 on; nil for anything else,
+  /// including a missing offset (a floating time would be read in whatever zone the server
+  /// runs in).
   public static func parse(_ text: String) -> Date? {
     let b = Array(text.utf8)
     guard b.count >= 20, b.count <= 40 else { return nil }
@@ -53,7 +54,10 @@ public enum RFC3339 {
       else { return nil }
       offset = sign * (hours * 3600 + minutes * 60)
     }
-    guard i == b.count, let valid = LocalDay(year: year, month: month, day: day), hour < 24,
+    // Before 1583 Foundation's calendar is Julian while PostgreSQL's is Gregorian; no
+    // festival event lies there, so such times are refused rather than shifted.
+    guard i == b.count, year >= 1583, let valid = LocalDay(year: year, month: month, day: day),
+      hour < 24,
       minute < 60, second < 60
     else { return nil }
     var calendar = Calendar(identifier: .gregorian)

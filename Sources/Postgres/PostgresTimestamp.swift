@@ -15,11 +15,12 @@ public enum PostgresTimestamp {
     let days = floorDiv(seconds, 86_400)
     let secondOfDay = seconds - days * 86_400
     let (year, month, day) = civil(fromDays: days)
-    var text = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2)) "
+    // PostgreSQL has no year 0: proleptic year 0 is 1 BC, -1 is 2 BC.
+    var text = "\(pad(year > 0 ? year : 1 - year, 4))-\(pad(month, 2))-\(pad(day, 2)) "
     text +=
       "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
     if fraction != 0 { text += ".\(pad(fraction, 6))" }
-    return text + "+00"
+    return text + (year > 0 ? "+00" : "+00 BC")
   }
 
   /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff]±HH[:MM[:SS]]` (also with `T` or `Z`).
