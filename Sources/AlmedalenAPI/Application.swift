@@ -2,7 +2,6 @@ import AlmedalenCore
 public import AlmedalenStore
 import Foundation
 public import HTTPServer
-import Postgres
 
 /// The service's HTTP face: routes requests to handlers. Errors become HTTP answers here, at
 /// one boundary, as `application/problem+json`; anything unexpected is a 500 without detail
@@ -53,9 +52,6 @@ public struct Application: Responder {
       return problem.response()
     } catch let error as StoreError {
       return Self.problem(for: error).response(retryAfter: error.isUnavailable ? "5" : nil)
-    } catch let error as PostgresError where error.isConnectionProblem {
-      return Problem(status: 503, title: "Database unavailable", detail: "Try again shortly.")
-        .response(retryAfter: "5")
     } catch {
       // The detail goes to the log with the request id, never to the client.
       let line =
