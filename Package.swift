@@ -26,6 +26,8 @@ let package = Package(
     .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strict),
     // Fresh throwaway databases on the server that scripts/test starts; tests only.
     .target(name: "PostgresTesting", dependencies: ["Postgres"], swiftSettings: strict),
+    // Raw TCP clients for the HTTP tests; tests only.
+    .target(name: "LoopbackTesting", swiftSettings: strict),
     // HTTP/1.1 on sockets; knows nothing of the festival.
     // Linux's epoll, eventfd and TCP headers, which Glibc's module map leaves out.
     .systemLibrary(name: "CEpoll"),
@@ -60,7 +62,8 @@ let package = Package(
     .testTarget(
       name: "PostgresTests", dependencies: ["Postgres", "PostgresTesting"], swiftSettings: strict),
     .testTarget(
-      name: "HTTPServerTests", dependencies: ["HTTPServer"], exclude: ["FuzzCorpus"],
+      name: "HTTPServerTests", dependencies: ["HTTPServer", "LoopbackTesting"],
+      exclude: ["FuzzCorpus"],
       swiftSettings: strict),
     .testTarget(name: "AlmedalenCoreTests", dependencies: ["AlmedalenCore"], swiftSettings: strict),
     .testTarget(

@@ -327,10 +327,9 @@ enum AdminRoutes {
     -> [Conflict]
   {
     guard !caller.isAdmin, !conflicts.isEmpty else { return conflicts }
-    let hidden = Set(
-      try c.store.events.all(EventFilter(statuses: [.draft])).filter {
-        $0.organiserID != caller.token.organiserID
-      }.map(\.id))
+    let hidden = try c.store.events.draftsHidden(
+      among: Set(conflicts.flatMap { [$0.firstEventID, $0.secondEventID] }),
+      from: caller.token.organiserID)
     return conflicts.filter {
       !hidden.contains($0.firstEventID) && !hidden.contains($0.secondEventID)
     }

@@ -174,6 +174,22 @@ public struct EventStore: Sendable {
 
   // MARK: Reading
 
+  /// Of `ids`, the drafts that `organiserID` may not see (other organisers' drafts): the
+  /// rule of `EventFilter.draftsOf`, for results that are not event lists (conflicts).
+  public func draftsHidden(among ids: Set<UUID>, from organiserID: UUID?) throws -> Set<UUID> {
+    guard !ids.isEmpty else { return [] }
+    return try pool.transaction { connection in
+      Set(
+        try connection.query(
+          """
+          SELECT id FROM events
+          WHERE id = ANY ($1::uuid[]) AND status = 'draft'
+            AND organiser_id IS DISTINCT FROM $2::uuid
+          """, [Array(ids), organiserID]
+        ).map { try $0.decode("id", as: UUID.self) })
+    }
+  }
+
   /// The event's audit trail, oldest first.
   public func history(_ id: UUID) throws -> [EventChange] {
     try pool.transaction(.init(isolation: .repeatableRead)) { connection in

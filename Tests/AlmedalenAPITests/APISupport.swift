@@ -3,6 +3,7 @@ import AlmedalenCore
 import AlmedalenStore
 import Foundation
 import HTTPServer
+import LoopbackTesting
 import Postgres
 import PostgresTesting
 import Testing
@@ -195,10 +196,7 @@ func eventBody(
 
 // MARK: - The client
 
-struct ClientError: Error, CustomStringConvertible {
-  let description: String
-  init(_ description: String) { self.description = description }
-}
+typealias ClientError = LoopbackError
 
 /// An HTTP response as read off the wire.
 struct HTTPReply: Sendable, CustomStringConvertible {
@@ -298,41 +296,11 @@ struct APIClient: Sendable {
   }
 
   private static func connect(port: Int) throws -> Int32 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    guard fd >= 0 else { throw ClientError("socket: \(String(cString: strerror(errno)))") }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let result = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-      }
-    }
-    guard result == 0 else {
-      let failure = errno
-      Glibc.close(fd)
-      throw ClientError("connect to port \(port): \(String(cString: strerror(failure)))")
-    }
-    var timeout = timeval(tv_sec: 10, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    return fd
+    try Loopback.connect(port: port, sendTimeoutSeconds: 10)
   }
 
   private static func write(_ fd: Int32, _ bytes: [UInt8]) throws {
-    var offset = 0
-    while offset < bytes.count {
-      let sent = bytes.withUnsafeBytes {
-        Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
-      }
-      if sent > 0 {
-        offset += sent
-      } else if sent < 0 && errno == EINTR {
-        continue
-      } else {
-        throw ClientError("send: \(String(cString: strerror(errno)))")
-      }
-    }
+    try Loopback.sendAll(fd, bytes)
   }
 
   /// Reads until the response is complete by its Content-Length, or until the server

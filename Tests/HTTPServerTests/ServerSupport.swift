@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackTesting
 import Testing
 
 @testable import HTTPServer
@@ -108,10 +109,7 @@ func raiseOpenFileLimit() -> Int {
 
 // MARK: - A raw TCP client
 
-struct WireError: Error, CustomStringConvertible {
-  let description: String
-  init(_ description: String) { self.description = description }
-}
+typealias WireError = LoopbackError
 
 /// An HTTP response as read off the wire.
 struct WireResponse: CustomStringConvertible {
@@ -157,28 +155,7 @@ final class WireClient {
 
   /// A connected socket, or the `errno` of the failure.
   static func connectSocket(port: Int) throws -> Int32 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    guard fd >= 0 else { throw WireError("socket: \(String(cString: strerror(errno)))") }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let result = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-      }
-    }
-    if result != 0 {
-      let failure = errno
-      Glibc.close(fd)
-      throw WireError("connect to port \(port): \(String(cString: strerror(failure)))")
-    }
-    // Never block forever in send() when the server stops reading.
-    var timeout = timeval(tv_sec: 5, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var one: Int32 = 1
-    setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-    return fd
+    try Loopback.connect(port: port)
   }
 
   /// The client's own port, which the server reports as the request's remote address.
@@ -205,19 +182,7 @@ final class WireClient {
   func send(_ text: String) throws { try send(Array(text.utf8)) }
 
   func send(_ bytes: [UInt8]) throws {
-    var offset = 0
-    while offset < bytes.count {
-      let sent = bytes.withUnsafeBytes {
-        Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
-      }
-      if sent > 0 {
-        offset += sent
-      } else if sent < 0 && errno == EINTR {
-        continue
-      } else {
-        throw WireError("send: \(String(cString: strerror(errno)))")
-      }
-    }
+    try Loopback.sendAll(fd, bytes)
   }
 
   enum ReadOutcome: Equatable {
