@@ -33,6 +33,8 @@ let package = Package(
     .systemLibrary(name: "CEpoll"),
     .target(name: "HTTPServer", dependencies: ["CZlib", "CEpoll"], swiftSettings: strict),
     .target(name: "AlmedalenCore", swiftSettings: strict),
+    // iCalendar, RSS and frab schedule writers: values in, bytes out.
+    .target(name: "AlmedalenFeeds", dependencies: ["AlmedalenCore"], swiftSettings: strict),
     .target(
       name: "AlmedalenStore",
       dependencies: ["AlmedalenCore", "Postgres"],
@@ -48,7 +50,7 @@ let package = Package(
     // Routes, handlers, problem answers: the service's HTTP face.
     .target(
       name: "AlmedalenAPI",
-      dependencies: ["AlmedalenCore", "AlmedalenStore", "HTTPServer"],
+      dependencies: ["AlmedalenCore", "AlmedalenFeeds", "AlmedalenStore", "HTTPServer"],
       swiftSettings: strict
     ),
     .executableTarget(
@@ -66,6 +68,9 @@ let package = Package(
       exclude: ["FuzzCorpus"],
       swiftSettings: strict),
     .testTarget(name: "AlmedalenCoreTests", dependencies: ["AlmedalenCore"], swiftSettings: strict),
+    .testTarget(
+      name: "AlmedalenFeedsTests", dependencies: ["AlmedalenFeeds", "AlmedalenCore"],
+      swiftSettings: strict),
     .testTarget(
       name: "AlmedalenStoreTests",
       dependencies: [

@@ -8,12 +8,19 @@ public import HTTPServer
 /// and a log line with the request id.
 public struct Application: Responder {
   public let store: FestivalStore
+  public let feeds: FeedSettings
   let router: Router
 
-  public init(store: FestivalStore) {
+  /// `feeds.baseURL` is where the public reaches the service (`ALMEDALEN_PUBLIC_URL`): feeds
+  /// and pages link to it.
+  public init(
+    store: FestivalStore, feeds: FeedSettings = FeedSettings(baseURL: "http://127.0.0.1:8080")
+  ) {
     self.store = store
+    self.feeds = feeds
     var router = Router()
     AdminRoutes.register(&router)
+    FeedRoutes.register(&router)
     router.add("GET", "/healthz") { context in Self.health(context.store) }
     router.add("GET", "/robots.txt") { _ in
       Response(
@@ -45,7 +52,8 @@ public struct Application: Responder {
       return Problem(status: 404, title: "Not found", detail: "No resource at this path.")
         .response()
     }
-    let context = RequestContext(request: request, parameters: parameters, store: store)
+    let context = RequestContext(
+      request: request, parameters: parameters, store: store, feeds: feeds)
     do {
       return try handler(context)
     } catch let problem as Problem {
@@ -62,6 +70,24 @@ public struct Application: Responder {
         detail: "Something went wrong on our side; quote request id \(request.requestID)."
       ).response()
     }
+  }
+
+  /// Starts listening for programme changes from every process on the database; until it
+  /// listens, feeds are rendered afresh for every request. Stop the watcher on shutdown.
+  public func watchProgramme(conninfo: String) -> ProgrammeWatcher {
+    let cache = feeds.cache
+    let watcher = ProgrammeWatcher(conninfo: conninfo) { event in
+      switch event {
+      case .changed: cache.invalidate()
+      case .listening(let listening):
+        cache.setTrusted(listening)
+        let line =
+          "level=\(listening ? "info" : "warning") event=programme_watcher listening=\(listening)\n"
+        FileHandle.standardError.write(Data(line.utf8))
+      }
+    }
+    watcher.start()
+    return watcher
   }
 
   static func problem(for error: StoreError) -> Problem {

@@ -48,6 +48,7 @@ public enum OpenAPIDocument {
       ["name": "venues", "description": "Where events happen."],
       ["name": "people", "description": "Who appears at events."],
       ["name": "events", "description": "The programme: drafts, published and cancelled."],
+      ["name": "feeds", "description": "iCalendar, RSS and frab schedules of the programme."],
       ["name": "service", "description": "Health, crawlers and this document."],
     ]
   }
@@ -221,6 +222,55 @@ public enum OpenAPIDocument {
             ]
           ), errors: [503])
       ],
+      "/api/v1/feeds": [
+        "get": operation(
+          "feedLinks", "The feeds of a selection, as https and webcal links", tag: "feeds",
+          isPublic: true, parameters: feedFilterParameters,
+          success: ok("Links to subscribe to", schema: "FeedLinks"), errors: [404, 422])
+      ],
+      "/feeds/program.ics": [
+        "get": operation(
+          "programmeCalendar", "The public programme as iCalendar", tag: "feeds",
+          description: """
+            Published and cancelled events (cancelled ones as STATUS:CANCELLED), narrowed by \
+            any combination of the filters. Unknown parameters are ignored.
+            """, isPublic: true, parameters: feedFilterParameters,
+          success: feed("text/calendar; charset=utf-8"), errors: [404, 422, 503])
+      ],
+      "/feeds/program.rss": [
+        "get": operation(
+          "programmeChanges", "What was published, moved, changed or cancelled, as RSS 2.0",
+          tag: "feeds", isPublic: true,
+          parameters: feedFilterParameters + [
+            query(
+              "limit", Schema.integer(minimum: 1, maximum: 500, default: 100),
+              "How many of the newest changes.")
+          ], success: feed("application/rss+xml; charset=utf-8"), errors: [404, 422, 503])
+      ],
+      "/feeds/events/{id}.ics": [
+        "get": operation(
+          "eventCalendar", "One public event as iCalendar", tag: "feeds", isPublic: true,
+          parameters: [idParameter], success: feed("text/calendar; charset=utf-8"),
+          errors: [404, 503])
+      ],
+      "/feeds/people/{id}.ics": [
+        "get": operation(
+          "personCalendar", "The public events one person takes part in, as iCalendar",
+          tag: "feeds", isPublic: true, parameters: [idParameter],
+          success: feed("text/calendar; charset=utf-8"), errors: [404, 503])
+      ],
+      "/feeds/schedule.xml": [
+        "get": operation(
+          "frabScheduleXML", "One edition in frab's schedule.xml, for conference apps",
+          tag: "feeds", isPublic: true, parameters: [yearParameter],
+          success: feed("application/xml; charset=utf-8"), errors: [404, 422, 503])
+      ],
+      "/feeds/schedule.json": [
+        "get": operation(
+          "frabScheduleJSON", "One edition in frab's schedule.json, for conference apps",
+          tag: "feeds", isPublic: true, parameters: [yearParameter],
+          success: feed("application/json; charset=utf-8"), errors: [404, 422, 503])
+      ],
       "/robots.txt": [
         "get": operation(
           "robots", "Rules for crawlers", tag: "service", isPublic: true,
@@ -360,6 +410,51 @@ public enum OpenAPIDocument {
     ]
   }
 
+  static var yearParameter: [String: Any] {
+    query(
+      "year", Schema.integer(minimum: 1968, maximum: 2200),
+      "The edition of this year (by default the latest).")
+  }
+
+  static var feedFilterParameters: [[String: Any]] {
+    [
+      yearParameter,
+      query(
+        "day", Schema.string(format: "date"), "Events starting on this day (Europe/Stockholm)."),
+      query("organiser", Schema.uuid(), "Events of this organiser or co-organiser."),
+      query("venue", Schema.uuid(), "Events at this venue."),
+      query(
+        "person", Schema.uuid(), "Events this person moderates, sits on a panel of or speaks at."),
+      query("topic", Schema.string(), "Events with this topic (case-insensitive)."),
+      query(
+        "accessibility",
+        Schema.string(
+          pattern: "^(" + Accessibility.allCases.map(\.rawValue).joined(separator: "|") + ")(,("
+            + Accessibility.allCases.map(\.rawValue).joined(separator: "|") + "))*$"),
+        "Events offering all of these, comma-separated."),
+      query(
+        "language", Schema.string(pattern: "^[a-z]{2}$"), "Events in this language (ISO 639-1)."),
+      query("q", Schema.string(), "Text to look for (at most 200 characters)."),
+    ]
+  }
+
+  /// A feed's 200: its bytes, with validators for conditional requests.
+  static func feed(_ contentType: String) -> (code: String, response: [String: Any]) {
+    let schema: [String: Any] =
+      contentType.hasPrefix("application/json") ? ["type": "object"] : ["type": "string"]
+    return (
+      "200",
+      [
+        "description": "The feed; 304 without a body when If-None-Match matches.",
+        "headers": [
+          "Cache-Control": ref("CacheControl", in: "headers"),
+          "ETag": ref("FeedETag", in: "headers"),
+        ],
+        "content": [contentType: ["schema": schema]],
+      ]
+    )
+  }
+
   /// The walking pace of `WalkingPace`, each bounded as `AdminRoutes.walkingPace` bounds it.
   static var conflictParameters: [[String: Any]] {
     func number(_ minimum: Double, _ maximum: Double, _ value: Double) -> [String: Any] {
@@ -398,6 +493,11 @@ public enum OpenAPIDocument {
       "ETag": [
         "description": "The version, for If-Match.", "required": true,
         "schema": ["type": "string", "pattern": "^\"v[0-9]+\"$"],
+      ],
+      "FeedETag": [
+        "description": "A hash of the feed's bytes; `-gz` marks the gzip representation.",
+        "required": true,
+        "schema": ["type": "string", "pattern": "^\"[0-9a-f]{16}(-gz)?\"$"],
       ],
       "CacheControl": [
         "description": "How long the answer may be cached.", "required": true,
@@ -558,6 +658,11 @@ extension OpenAPIDocument {
         "summary": s.string(),
       ]),
       "ConflictList": s.output(["items": s.array(ref("Conflict"))]),
+      "FeedLinks": s.output([
+        "ics": s.output(["https": s.string(), "webcal": s.string()]),
+        "rss": s.output(["https": s.string()]),
+        "schedule": s.output(["xml": s.string(), "json": s.string()]),
+      ]),
 
       "HistoryEntry": s.output([
         "at": s.dateTime(),

@@ -8,6 +8,7 @@ struct RequestContext: Sendable {
   let request: Request
   let parameters: [String: String]
   let store: FestivalStore
+  let feeds: FeedSettings
 
   /// A path parameter that must be an id; 404 when it is not one.
   func id(_ name: String) throws(Problem) -> UUID {

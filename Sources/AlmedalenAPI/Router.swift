@@ -40,12 +40,15 @@ struct Router: Sendable {
       var parameters: [String: String] = [:]
       var matches = true
       for (part, segment) in zip(route.pattern, segments) {
-        if part.hasPrefix("{") && part.hasSuffix("}") {
-          guard !segment.isEmpty else {
+        if part.hasPrefix("{"), let close = part.firstIndex(of: "}") {
+          // `{id}` or `{id}.ics`: a parameter, perhaps with a fixed suffix.
+          let suffix = part[part.index(after: close)...]
+          guard segment.count > suffix.count, segment.hasSuffix(suffix) else {
             matches = false
             break
           }
-          parameters[String(part.dropFirst().dropLast())] = segment
+          parameters[String(part[part.index(after: part.startIndex)..<close])] = String(
+            segment.dropLast(suffix.count))
         } else if part != segment {
           matches = false
           break

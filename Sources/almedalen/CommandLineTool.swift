@@ -169,13 +169,26 @@ struct CommandLineTool {
     let store = FestivalStore(
       pool: ConnectionPool(
         .init(conninfo: try conninfo(), maxConnections: 16, acquireTimeout: .seconds(5))))
+    let publicURL =
+      ProcessInfo.processInfo.environment["ALMEDALEN_PUBLIC_URL"].flatMap {
+        $0.isEmpty ? nil : $0
+      } ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    guard publicURL.hasPrefix("https://") || publicURL.hasPrefix("http://") else {
+      throw UsageError("ALMEDALEN_PUBLIC_URL must start with https:// or http://")
+    }
+    let application = Application(store: store, feeds: FeedSettings(baseURL: publicURL))
+    // ALMEDALEN_FEED_CACHE=off renders every feed request afresh (for benchmarks of the
+    // writers); otherwise feeds are cached until a change is announced.
+    let watcher =
+      ProcessInfo.processInfo.environment["ALMEDALEN_FEED_CACHE"] == "off"
+      ? nil : application.watchProgramme(conninfo: try conninfo())
+    defer { watcher?.stop() }
     let server = HTTPServer(
-      configuration: Configuration(host: host, port: port),
-      responder: Application(store: store))
+      configuration: Configuration(host: host, port: port), responder: application)
     Log.info(
       "serve",
       [
-        "host": host, "port": String(port),
+        "host": host, "port": String(port), "public_url": publicURL,
         "database": ConnectionTarget(try conninfo()).description,
       ])
     try server.run()

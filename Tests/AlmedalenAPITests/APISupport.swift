@@ -24,6 +24,9 @@ final class APIFixture {
   let database: TestDatabase
   let store: FestivalStore
   let server: HTTPServer
+  let application: Application
+  /// Set when the fixture listens for programme changes (feeds cache only then).
+  let watcher: ProgrammeWatcher?
   let edition: Edition
   /// The organiser whose token is `own`.
   let organiser: Organiser
@@ -51,7 +54,7 @@ final class APIFixture {
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Schema")
 
-  init(prefix: String, poolSize: Int = 6) throws {
+  init(prefix: String, poolSize: Int = 6, watchProgramme: Bool = false) throws {
     database = try TestDatabase.create(prefix: prefix)
     do {
       try Migrator(conninfo: database.conninfo, directory: Self.schemaDirectory).migrate()
@@ -78,9 +81,12 @@ final class APIFixture {
     admin = try Self.token(store, "staff", .admin, nil)
     own = try Self.token(store, "gotland", .organiser, organiser.id)
     other = try Self.token(store, "kyrkan", .organiser, otherOrganiser.id)
+    application = Application(
+      store: store, feeds: FeedSettings(baseURL: "https://almedalen.test"))
+    watcher = watchProgramme ? application.watchProgramme(conninfo: database.conninfo) : nil
     server = HTTPServer(
       configuration: Configuration(port: 0, workerThreads: 4, logSink: nil),
-      responder: Application(store: store))
+      responder: application)
     try server.start()
   }
 
@@ -104,6 +110,7 @@ final class APIFixture {
     }
     let stopped = done.wait(timeout: .now() + 15) == .success
     #expect(stopped, "the server did not stop")
+    watcher?.stop()
     store.pool.shutdown()
     try? database.drop()
   }

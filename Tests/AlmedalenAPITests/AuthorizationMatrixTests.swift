@@ -124,6 +124,7 @@ import Testing
   /// Routes API.md lists as public: no token needed, so not in the matrix.
   static let publicRoutes: Set<String> = [
     "GET /api/v1/openapi.json",
+    "GET /api/v1/feeds",
     "POST /api/v1/events/{id}/registrations",
     "DELETE /api/v1/registrations/{token}",
   ]

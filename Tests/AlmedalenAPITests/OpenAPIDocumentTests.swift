@@ -83,8 +83,9 @@ import Testing
 
   @Test func everyPathParameterIsDeclaredAsAnId() throws {
     for (key, path, operation) in try operations() {
+      // `{id}` or `{id}.ics`: the name between the braces.
       let names = path.split(separator: "/").filter { $0.hasPrefix("{") }.map {
-        String($0.dropFirst().dropLast())
+        String($0.dropFirst().prefix { $0 != "}" })
       }
       let declared = (operation["parameters"] as? [[String: Any]] ?? []).filter {
         $0["in"] as? String == "path"

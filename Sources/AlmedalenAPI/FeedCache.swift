@@ -1,0 +1,221 @@
+import AlmedalenFeeds
+import Foundation
+import HTTPServer
+import Synchronization
+
+/// Rendered feed bytes per request key, valid until the programme changes.
+///
+/// Every entry is stamped with the generation it was rendered in; a change anywhere in the
+/// programme (reported by `ProgrammeWatcher`, from any server process) starts a new
+/// generation and drops everything. Nothing is cached while no watcher confirms that it is
+/// listening, since a change could then go unseen.
+final class FeedCache: Sendable {
+  /// One rendered feed: the bytes, their gzip, and the validators.
+  struct Entry: Sendable {
+    let body: [UInt8]
+    /// Nil when compression would not help.
+    let gzipped: [UInt8]?
+    /// The opaque tag without quotes: a hash of the bytes, so every process that renders
+    /// the same data gives the same ETag.
+    let tag: String
+    let lastModified: Date?
+    let contentType: String
+    let filename: String
+  }
+
+  struct Limits: Sendable {
+    var entries = 512
+    var bytes = 512 << 20
+  }
+
+  private struct Slot {
+    let entry: Entry
+    var lastUse: UInt64
+  }
+
+  private struct State {
+    var generation: UInt64 = 0
+    var trusted = false
+    var slots: [String: Slot] = [:]
+    var bytes = 0
+    var clock: UInt64 = 0
+  }
+
+  private let state = Mutex(State())
+  private let limits: Limits
+
+  init(limits: Limits = Limits()) { self.limits = limits }
+
+  /// The generation to stamp a render with, or nil when results must not be cached.
+  var generation: UInt64? {
+    state.withLock { $0.trusted ? $0.generation : nil }
+  }
+
+  var isTrusted: Bool { state.withLock { $0.trusted } }
+
+  func lookup(_ key: String) -> Entry? {
+    state.withLock { state in
+      guard state.trusted, var slot = state.slots[key] else { return nil }
+      state.clock += 1
+      slot.lastUse = state.clock
+      state.slots[key] = slot
+      return slot.entry
+    }
+  }
+
+  /// Keeps `entry` if nothing changed since `generation` was read (before the data was).
+  func store(_ entry: Entry, for key: String, renderedIn generation: UInt64?) {
+    guard let generation else { return }
+    let size = entry.body.count + (entry.gzipped?.count ?? 0)
+    guard size <= limits.bytes / 4 else { return }
+    state.withLock { state in
+      guard state.trusted, state.generation == generation else { return }
+      if let old = state.slots.removeValue(forKey: key) {
+        state.bytes -= old.entry.body.count + (old.entry.gzipped?.count ?? 0)
+      }
+      while !state.slots.isEmpty
+        && (state.slots.count >= limits.entries || state.bytes + size > limits.bytes)
+      {
+        let oldest = state.slots.min { $0.value.lastUse < $1.value.lastUse }!
+        state.slots.removeValue(forKey: oldest.key)
+        state.bytes -= oldest.value.entry.body.count + (oldest.value.entry.gzipped?.count ?? 0)
+      }
+      state.clock += 1
+      state.slots[key] = Slot(entry: entry, lastUse: state.clock)
+      state.bytes += size
+    }
+  }
+
+  /// The programme changed: everything rendered so far is stale.
+  func invalidate() {
+    state.withLock { state in
+      state.generation &+= 1
+      state.slots.removeAll()
+      state.bytes = 0
+    }
+  }
+
+  /// Whether changes are being heard. Either way, what is cached may be stale now.
+  func setTrusted(_ trusted: Bool) {
+    state.withLock { state in
+      state.generation &+= 1
+      state.trusted = trusted
+      state.slots.removeAll()
+      state.bytes = 0
+    }
+  }
+
+  var count: Int { state.withLock { $0.slots.count } }
+}
+
+extension FeedCache.Entry {
+  /// Renders the validators and the gzip of `body`.
+  init(body: [UInt8], lastModified: Date?, contentType: String, filename: String) {
+    self.body = body
+    self.gzipped = body.count >= 1024 ? Gzip.compress(body) : nil
+    self.tag = Self.hash(body)
+    self.lastModified = lastModified
+    self.contentType = contentType
+    self.filename = filename
+  }
+
+  /// 64-bit FNV-1a of the bytes, mixed with the length, as 16 hex digits: any edit changes it.
+  static func hash(_ bytes: [UInt8]) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    bytes.withUnsafeBufferPointer { buffer in
+      for byte in buffer {
+        hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+      }
+    }
+    hash ^= UInt64(bytes.count) &* 0x9e37_79b9_7f4a_7c15
+    let hex = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+  }
+
+  /// The answer to `request`: 304 when its validators match, else the bytes (gzipped when
+  /// accepted), with `ETag` per representation as RFC 9110 wants for strong validators.
+  func response(to request: Request, cache: String) -> Response {
+    let gzip = gzipped != nil && Gzip.acceptsGzip(request.headers["Accept-Encoding"])
+    let etag = "\"" + tag + (gzip ? "-gz" : "") + "\""
+    var headers: HTTPHeaders = [
+      "Content-Type": contentType,
+      "ETag": etag,
+      "Cache-Control": "public, max-age=300",
+      "Content-Disposition": "inline; filename=\"\(filename)\"",
+      "Access-Control-Allow-Origin": "*",
+      "X-Feed-Cache": cache,
+    ]
+    if let lastModified {
+      headers.set("Last-Modified", HTTPDateFormat.format(lastModified))
+    }
+    if notModified(request) {
+      return Response(status: 304, headers: headers, body: [], compressible: gzipped != nil)
+    }
+    if gzip, let gzipped {
+      headers.set("Content-Encoding", "gzip")
+      return Response(status: 200, headers: headers, body: gzipped, compressible: true)
+    }
+    return Response(status: 200, headers: headers, body: body, compressible: gzipped != nil)
+  }
+
+  /// `If-None-Match` compared weakly (RFC 9110 §13.1.2), either representation's tag
+  /// matching; without it, `If-Modified-Since`.
+  func notModified(_ request: Request) -> Bool {
+    if let header = request.headers["If-None-Match"] {
+      for candidate in header.split(separator: ",") {
+        var value = candidate.trimmingCharacters(in: .whitespaces)
+        if value == "*" { return true }
+        if value.hasPrefix("W/") { value.removeFirst(2) }
+        guard value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") else { continue }
+        var opaque = value.dropFirst().dropLast()
+        if opaque.hasSuffix("-gz") { opaque = opaque.dropLast(3) }
+        if opaque == tag { return true }
+      }
+      return false
+    }
+    if let header = request.headers["If-Modified-Since"], let lastModified,
+      let since = HTTPDateFormat.parse(header)
+    {
+      return lastModified.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970
+    }
+    return false
+  }
+}
+
+/// IMF-fixdate (`Tue, 03 Jul 2012 10:00:00 GMT`) both ways, locale-free.
+enum HTTPDateFormat {
+  static let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+  static let months = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+  ]
+
+  static func format(_ date: Date) -> String {
+    let t = LocalTime(utc: date)
+    return "\(days[t.weekday]), \(two(t.day)) \(months[t.month - 1]) \(t.year) "
+      + "\(two(t.hour)):\(two(t.minute)):\(two(t.second)) GMT"
+  }
+
+  private static let utc: Calendar = {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    return calendar
+  }()
+
+  /// Only IMF-fixdate, the form every current client sends; others are ignored.
+  static func parse(_ text: String) -> Date? {
+    let parts = text.split(separator: " ")
+    guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]),
+      let monthIndex = months.firstIndex(of: String(parts[2])), let year = Int(parts[3])
+    else { return nil }
+    let clock = parts[4].split(separator: ":").compactMap { Int($0) }
+    guard clock.count == 3, (1...31).contains(day), (1970...9999).contains(year) else {
+      return nil
+    }
+    return utc.date(
+      from: DateComponents(
+        year: year, month: monthIndex + 1, day: day, hour: clock[0], minute: clock[1],
+        second: clock[2]))
+  }
+
+  private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+}

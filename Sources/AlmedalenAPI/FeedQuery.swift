@@ -1,0 +1,172 @@
+import AlmedalenCore
+import AlmedalenFeeds
+import AlmedalenStore
+import Foundation
+import HTTPServer
+
+/// The selection a programme feed's query string asks for, checked, in one canonical order
+/// so that equal selections share one cache entry and one self link.
+struct FeedQuery: Hashable, Sendable {
+  var year: Int?
+  var day: LocalDay?
+  var organiser: UUID?
+  var venue: UUID?
+  var person: UUID?
+  var topic: String?
+  var accessibility: [Accessibility] = []
+  var language: String?
+  var text: String?
+
+  /// Parameters other than these are ignored: calendar clients add cache-busters.
+  static let names = [
+    "year", "day", "organiser", "venue", "person", "topic", "accessibility", "language", "q",
+  ]
+
+  init() {}
+
+  /// Reads the query; 422 naming every parameter that is not understood.
+  init(_ request: Request) throws(Problem) {
+    var input = JSONInput()
+    for name in Self.names where request.queryValues(name).count > 1 {
+      input.add(name, "give it once")
+    }
+    if let text = request.queryValue("year") {
+      year = Int(text)
+      if year == nil || !(1968...2200).contains(year!) {
+        input.add("year", "must be a year, like 2026")
+      }
+    }
+    if let text = request.queryValue("day") {
+      day = LocalDay(text)
+      if day == nil { input.add("day", "must be a day, like 2026-06-23") }
+    }
+    for (name, keyPath) in [
+      ("organiser", \FeedQuery.organiser), ("venue", \FeedQuery.venue),
+      ("person", \FeedQuery.person),
+    ] {
+      guard let text = request.queryValue(name) else { continue }
+      guard let id = UUID(uuidString: text) else {
+        input.add(name, "must be an id")
+        continue
+      }
+      self[keyPath: keyPath] = id
+    }
+    if let text = request.queryValue("topic"), !text.isEmpty {
+      if text.count > EventDetails.Limits.topicLength {
+        input.add("topic", "must be at most \(EventDetails.Limits.topicLength) characters")
+      }
+      topic = text
+    }
+    if let text = request.queryValue("accessibility"), !text.isEmpty {
+      for part in text.split(separator: ",") {
+        if let feature = Accessibility(rawValue: String(part)) {
+          if !accessibility.contains(feature) { accessibility.append(feature) }
+        } else {
+          input.add(
+            "accessibility",
+            "must be a comma-separated list of "
+              + Accessibility.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+      }
+      accessibility.sort { $0.rawValue < $1.rawValue }
+    }
+    if let text = request.queryValue("language"), !text.isEmpty {
+      if text.utf8.count != 2 || !text.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) }) {
+        input.add("language", "must be a two-letter ISO 639-1 code such as sv or en")
+      }
+      language = text
+    }
+    if let text = request.queryValue("q"), !text.isEmpty {
+      if text.count > 200 { input.add("q", "must be at most 200 characters") }
+      if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        input.add("q", "must not contain control characters")
+      }
+      self.text = text
+    }
+    try input.check()
+  }
+
+  /// `day=2012-07-03&topic=H%C3%A4lsa`: the canonical query, empty for everything.
+  var canonical: String {
+    var parts: [String] = []
+    func add(_ name: String, _ value: String?) {
+      if let value { parts.append(name + "=" + Self.escape(value)) }
+    }
+    add("year", year.map(String.init))
+    add("day", day?.description)
+    add("organiser", organiser?.uuidString.lowercased())
+    add("venue", venue?.uuidString.lowercased())
+    add("person", person?.uuidString.lowercased())
+    add("topic", topic)
+    add(
+      "accessibility",
+      accessibility.isEmpty ? nil : accessibility.map(\.rawValue).joined(separator: ","))
+    add("language", language)
+    add("q", text)
+    return parts.joined(separator: "&")
+  }
+
+  /// The public programme narrowed by this selection.
+  func filter(editionID: UUID?) -> EventFilter {
+    var filter = EventFilter.publicProgramme
+    filter.editionID = editionID
+    filter.day = day
+    filter.organiserID = organiser
+    filter.venueID = venue
+    filter.personID = person
+    filter.topic = topic
+    filter.accessibility = accessibility
+    filter.language = language
+    filter.text = text
+    return filter
+  }
+
+  /// What the selection is, in Swedish, for the feed's name: "tisdag 3 juli 2012 · Hälsa".
+  /// Looks up the names behind ids (404 for an unknown one).
+  func describe(_ store: FestivalStore) throws -> [String] {
+    var parts: [String] = []
+    if let day {
+      let noon = FestivalTime.date(day, hour: 12)
+      parts.append(LocalTime(noon).swedishDay + " \(day.year)")
+    } else if let year {
+      parts.append(String(year))
+    }
+    if let organiser { parts.append(try store.organisers.get(organiser).name) }
+    if let venue { parts.append(try store.venues.get(venue).name) }
+    if let person { parts.append(try store.people.get(person).name) }
+    if let topic { parts.append(topic) }
+    if !accessibility.isEmpty {
+      parts.append(accessibility.map(Self.swedish).joined(separator: ", "))
+    }
+    if let language { parts.append("språk: " + language) }
+    if let text { parts.append("”" + text + "”") }
+    return parts
+  }
+
+  static func swedish(_ feature: Accessibility) -> String {
+    switch feature {
+    case .wheelchair: "rullstolsanpassat"
+    case .hearingLoop: "hörslinga"
+    case .signLanguage: "teckenspråkstolkat"
+    case .captions: "textat"
+    case .audioDescription: "syntolkat"
+    }
+  }
+
+  /// Percent-encoding for a query value: unreserved characters stay, the rest is UTF-8 %XX.
+  static func escape(_ value: String) -> String {
+    var out = ""
+    for byte in value.utf8 {
+      switch byte {
+      case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+        UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+        UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: ","):
+        out.unicodeScalars.append(Unicode.Scalar(byte))
+      default:
+        let hex = String(byte, radix: 16, uppercase: true)
+        out += "%" + (hex.count == 1 ? "0" : "") + hex
+      }
+    }
+    return out
+  }
+}
