@@ -437,8 +437,9 @@ private struct Schedule {
     acronym = "almedalen" + String(edition.year)
     let slugPrefix = acronym + "-"
 
-    // Revisions only rise, so the newest one and the count change whenever the content does
-    // (an event added, edited, cancelled or withdrawn) and never otherwise.
+    // Revision times only rise, so the newest one and the count change whenever an event is
+    // added, revised, cancelled or withdrawn, and never with the clock. (Renaming a venue or
+    // an organiser revises no event, so it leaves the version as it was.)
     if let newest = events.lazy.map(\.event.revisedAt).max() {
       version = FrabScheduleWriter.compactUTC(newest) + "-" + String(events.count)
     } else {
@@ -463,13 +464,13 @@ private struct Schedule {
       return a.event.id.uuidString < b.event.id.uuidString
     }
 
-    // Rooms per day keep the events' order; indexes avoid a dictionary lookup per event.
+    // Within a room, events keep the order just established; rooms are sorted afterwards.
     var roomIndex: [[String: Int]] = Array(repeating: [:], count: days.count)
     var roomGUIDs: [String: String] = [:]
     for feedEvent in ordered where !days.isEmpty {
       let start = feedEvent.event.startsAt
       // Events before the first 04:00 (validation allows them from midnight) join the first
-      // day, as frab would show them; nothing lies after the last day.
+      // day; anything after the last day's 04:00 belongs to the last.
       var day = 0
       while day + 1 < dayStarts.count && dayStarts[day + 1] <= start { day += 1 }
       let item = Self.item(feedEvent, slugPrefix: slugPrefix)
