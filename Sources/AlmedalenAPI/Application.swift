@@ -9,18 +9,22 @@ public import HTTPServer
 public struct Application: Responder {
   public let store: FestivalStore
   public let feeds: FeedSettings
+  public let registrations: RegistrationSettings
   let router: Router
 
   /// `feeds.baseURL` is where the public reaches the service (`ALMEDALEN_PUBLIC_URL`): feeds
   /// and pages link to it.
   public init(
-    store: FestivalStore, feeds: FeedSettings = FeedSettings(baseURL: "http://127.0.0.1:8080")
+    store: FestivalStore, feeds: FeedSettings = FeedSettings(baseURL: "http://127.0.0.1:8080"),
+    registrations: RegistrationSettings = RegistrationSettings()
   ) {
     self.store = store
     self.feeds = feeds
+    self.registrations = registrations
     var router = Router()
     AdminRoutes.register(&router)
     FeedRoutes.register(&router)
+    RegistrationRoutes.register(&router)
     router.add("GET", "/healthz") { context in Self.health(context.store) }
     router.add("GET", "/robots.txt") { _ in
       Response(
@@ -53,7 +57,8 @@ public struct Application: Responder {
         .response()
     }
     let context = RequestContext(
-      request: request, parameters: parameters, store: store, feeds: feeds)
+      request: request, parameters: parameters, store: store, feeds: feeds,
+      registrations: registrations)
     do {
       return try handler(context)
     } catch let problem as Problem {
@@ -70,6 +75,18 @@ public struct Application: Responder {
         detail: "Something went wrong on our side; quote request id \(request.requestID)."
       ).response()
     }
+  }
+
+  /// The access log's view of a path: attendees' secrets never reach a log.
+  public static func loggedPath(_ request: Request) -> String {
+    let segments = request.pathSegments
+    if segments.count == 4, segments[0] == "api", segments[2] == "registrations" {
+      return "/api/v1/registrations/{token}"
+    }
+    if segments.count == 3, segments[0] == "feeds", segments[1] == "attendee" {
+      return "/feeds/attendee/{token}.ics"
+    }
+    return request.path
   }
 
   /// Starts listening for programme changes from every process on the database; until it

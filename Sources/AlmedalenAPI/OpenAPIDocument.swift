@@ -49,6 +49,10 @@ public enum OpenAPIDocument {
       ["name": "people", "description": "Who appears at events."],
       ["name": "events", "description": "The programme: drafts, published and cancelled."],
       ["name": "feeds", "description": "iCalendar, RSS and frab schedules of the programme."],
+      [
+        "name": "registrations",
+        "description": "Seats, the waitlist, the attendee's own links and calendar.",
+      ],
       ["name": "service", "description": "Health, crawlers and this document."],
     ]
   }
@@ -184,6 +188,61 @@ public enum OpenAPIDocument {
           "eventHistory", "Who changed what, oldest first", tag: "events",
           parameters: [idParameter], success: ok("The history", schema: "HistoryList"),
           errors: [400, 403, 404])
+      ],
+      "/api/v1/events/{id}/registrations": [
+        "post": operation(
+          "signUp", "Sign up for a seat", tag: "registrations",
+          description: """
+            Name and email, nothing more. Confirmed while seats remain, waitlisted after \
+            (with the position). The answer holds the attendee's secret links, shown only \
+            this once: `cancel_url` and `calendar_url` (all their sign-ups as iCalendar). \
+            Signing up again with the same email answers 200 with the existing registration \
+            and no links. Closed, cancelled or past events are 409; drafts 404; too many \
+            attempts from one client or for one email 429 with Retry-After.
+            """, isPublic: true, parameters: [idParameter], body: "SignUpInput",
+          success: created("The registration and its secret links", schema: "SignUp"),
+          errors: [400, 404, 409, 415, 422, 429, 503]),
+        "get": operation(
+          "listRegistrations", "The event's registrations, with headcounts", tag: "registrations",
+          description: """
+            The event's organiser or an admin. `Accept: text/csv` gives a CSV for Excel \
+            (UTF-8 with BOM, semicolons).
+            """, parameters: [idParameter],
+          success: (
+            "200",
+            [
+              "description": "The registrations in arrival order",
+              "content": [
+                "application/json": ["schema": ref("RegistrationList")],
+                "text/csv": ["schema": ["type": "string"]],
+              ],
+            ]
+          ), errors: [403, 404]),
+      ],
+      "/api/v1/registrations/{token}": [
+        "get": operation(
+          "showRegistration", "The attendee's own registration", tag: "registrations",
+          isPublic: true, parameters: [tokenParameter],
+          success: ok("Its status", schema: "RegistrationStatus"), errors: [404, 503]),
+        "delete": operation(
+          "cancelRegistration", "Cancel with the attendee's secret link", tag: "registrations",
+          description: "The first on the waitlist gets the seat at once. Repeating is harmless.",
+          isPublic: true, parameters: [tokenParameter],
+          success: ok("Cancelled", schema: "CancelledRegistration"), errors: [404, 503]),
+      ],
+      "/feeds/attendee/{token}.ics": [
+        "get": operation(
+          "attendeeCalendar", "The attendee's own calendar: every seminar they signed up for",
+          tag: "registrations",
+          description: """
+            Waitlisted seats as TENTATIVE, confirmed as CONFIRMED, cancelled events as \
+            CANCELLED.
+            """, isPublic: true, parameters: [tokenParameter],
+          success: feed("text/calendar; charset=utf-8"), errors: [404, 503]),
+        "delete": operation(
+          "revokeCalendar", "Stop every calendar link of this attendee", tag: "registrations",
+          isPublic: true, parameters: [tokenParameter],
+          success: ("204", ["description": "Revoked"]), errors: [404, 503]),
       ],
       "/api/v1/conflicts": [
         "get": operation(
@@ -371,6 +430,14 @@ public enum OpenAPIDocument {
     ]
   }
 
+  static var tokenParameter: [String: Any] {
+    [
+      "name": "token", "in": "path", "required": true,
+      "schema": ["type": "string", "pattern": "^[A-Za-z0-9_-]{43}$"],
+      "description": "The attendee's secret from the sign-up answer; an unknown one is 404.",
+    ]
+  }
+
   static func ifMatchParameter(required: Bool) -> [String: Any] {
     [
       "name": "If-Match", "in": "header", "required": required,
@@ -518,6 +585,7 @@ public enum OpenAPIDocument {
     400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
     409: "Conflict", 412: "PreconditionFailed", 413: "ContentTooLarge",
     415: "UnsupportedMediaType", 422: "Invalid", 428: "PreconditionRequired",
+    429: "TooManyRequests",
     503: "Unavailable",
   ]
 
@@ -559,6 +627,9 @@ public enum OpenAPIDocument {
       "Invalid": problem(
         "The body or query parses but breaks rules: every problem in `errors`, with its field."
       ),
+      "TooManyRequests": problem(
+        "Too many sign-ups from this client or for this email; wait as Retry-After says.",
+        headers: ["Retry-After": ref("RetryAfter", in: "headers")]),
       "Unavailable": problem(
         "The database is away (problem+json), or the server is overloaded (text/plain).",
         plainToo: true, headers: ["Retry-After": ref("RetryAfter", in: "headers")]),
@@ -677,6 +748,40 @@ extension OpenAPIDocument {
         ],
       ]),
       "HistoryList": s.output(["items": s.array(ref("HistoryEntry"))]),
+      "SignUpInput": s.object(
+        ["name": s.line(), "email": s.email()], required: ["name", "email"]),
+      "SignUp": s.object(
+        [
+          "event_id": s.uuid(),
+          "status": s.string(enumeration: ["confirmed", "waitlisted"]),
+          "waitlist_position": s.integer(minimum: 1, nullable: true),
+          "existing": s.boolean(),
+          "cancel_url": s.string(), "calendar_url": s.string(), "calendar_webcal_url": s.string(),
+        ], required: ["event_id", "status", "waitlist_position", "existing"]),
+      "RegistrationStatus": s.output([
+        "event_id": s.uuid(),
+        "status": s.string(enumeration: RegistrationStatus.allCases.map(\.rawValue)),
+        "waitlist_position": s.integer(minimum: 1, nullable: true),
+        "registered_at": s.dateTime(),
+      ]),
+      "CancelledRegistration": s.output([
+        "event_id": s.uuid(), "status": s.string(enumeration: ["cancelled"]),
+      ]),
+      "RegistrationList": s.output([
+        "event_id": s.uuid(), "capacity": s.integer(nullable: true),
+        "counts": s.output(
+          Dictionary(
+            uniqueKeysWithValues: RegistrationStatus.allCases.map {
+              ($0.rawValue, s.integer(minimum: 0))
+            })),
+        "items": s.array(
+          s.output([
+            "id": s.uuid(), "name": s.string(nullable: true), "email": s.string(nullable: true),
+            "status": s.string(enumeration: RegistrationStatus.allCases.map(\.rawValue)),
+            "waitlist_position": s.integer(minimum: 1, nullable: true),
+            "registered_at": s.dateTime(),
+          ])),
+      ]),
     ]
     for kind in ["Organiser", "Venue", "Person", "Event"] {
       schemas[kind + "Page"] = s.output([

@@ -15,11 +15,14 @@ public struct Problem: Error, Sendable {
   public var errors: [FieldError]
   /// For 409 on a venue clash: the events in the way.
   public var conflictingEventIDs: [UUID]
+  /// For 429 and 503: seconds until trying again makes sense (`Retry-After`).
+  public var retryAfter: Int?
 
   public init(
     status: Int, title: String, detail: String? = nil, errors: [FieldError] = [],
-    conflictingEventIDs: [UUID] = []
+    conflictingEventIDs: [UUID] = [], retryAfter: Int? = nil
   ) {
+    self.retryAfter = retryAfter
     self.status = status
     self.title = title
     self.detail = detail
@@ -60,7 +63,9 @@ public struct Problem: Error, Sendable {
         ? nil : conflictingEventIDs.map(\.wire))
     var headers: HTTPHeaders = ["Content-Type": "application/problem+json"]
     if let allow { headers.set("Allow", allow) }
-    if let retryAfter { headers.set("Retry-After", retryAfter) }
+    if let retryAfter = retryAfter ?? self.retryAfter.map(String.init) {
+      headers.set("Retry-After", retryAfter)
+    }
     if status == 401 { headers.set("WWW-Authenticate", "Bearer") }
     return Response(
       status: status, headers: headers, body: Array((try? encoder.encode(body)) ?? Data()))

@@ -9,6 +9,7 @@ struct RequestContext: Sendable {
   let parameters: [String: String]
   let store: FestivalStore
   let feeds: FeedSettings
+  let registrations: RegistrationSettings
 
   /// A path parameter that must be an id; 404 when it is not one.
   func id(_ name: String) throws(Problem) -> UUID {

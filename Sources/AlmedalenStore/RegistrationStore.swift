@@ -15,6 +15,8 @@ public struct RegistrationStore: Sendable {
   public struct SignUp: Sendable {
     public let registration: Registration
     public let secret: String?
+    /// A new secret for the attendee's calendar of all their sign-ups (nil with `secret`).
+    public let calendarSecret: String?
     /// 1 for the first on the waitlist; nil when confirmed.
     public let waitlistPosition: Int?
     public var existing: Bool { secret == nil }
@@ -31,6 +33,7 @@ public struct RegistrationStore: Sendable {
       throw StoreError.invalid(error)
     }
     let secret = Secret.make()
+    let calendarSecret = Secret.make()
     return try pool.transaction { connection in
       // The event's row lock serialises every seat decision for this event.
       guard
@@ -42,10 +45,11 @@ public struct RegistrationStore: Sendable {
         ).first
       else { throw StoreError.notFound(entity: "event", id: eventID.uuidString) }
       let status: EventStatus = try event.decode("status")
-      guard status == .published else {
-        throw StoreError.lifecycle(
-          status == .cancelled ? "the event is cancelled" : "the event is not published")
+      // A draft does not exist for the public.
+      guard status != .draft else {
+        throw StoreError.notFound(entity: "event", id: eventID.uuidString)
       }
+      guard status == .published else { throw StoreError.lifecycle("the event is cancelled") }
       guard try event.decode("registration_open", as: Bool.self) else {
         throw StoreError.lifecycle("registration for this event is closed")
       }
@@ -59,7 +63,7 @@ public struct RegistrationStore: Sendable {
       ).first {
         let registration = try Self.decode(row)
         return SignUp(
-          registration: registration, secret: nil,
+          registration: registration, secret: nil, calendarSecret: nil,
           waitlistPosition: try Self.position(of: registration, on: connection))
       }
       let capacity: Int? = try event.decode("capacity")
@@ -69,14 +73,25 @@ public struct RegistrationStore: Sendable {
       )[0].decode("n")
       let newStatus: RegistrationStatus =
         capacity.map { confirmed < $0 } ?? true ? .confirmed : .waitlisted
+      let attendeeID: UUID = try connection.query(
+        """
+        INSERT INTO attendees (email) VALUES ($1)
+        ON CONFLICT (lower(email)) DO UPDATE SET email = attendees.email RETURNING id
+        """, [email]
+      )[0].decode("id")
+      try connection.execute(
+        """
+        INSERT INTO calendar_tokens (token_hash, attendee_id)
+        VALUES (sha256(convert_to($1, 'UTF8')), $2)
+        """, [calendarSecret, attendeeID])
       let registration = try Self.decode(
         connection.query(
           """
-          INSERT INTO registrations (event_id, name, email, status, token_hash)
-          VALUES ($1, $2, $3, $4, sha256(convert_to($5, 'UTF8'))) RETURNING
-          """ + " " + Self.columns, [eventID, name, email, newStatus, secret])[0])
+          INSERT INTO registrations (event_id, name, email, status, token_hash, attendee_id)
+          VALUES ($1, $2, $3, $4, sha256(convert_to($5, 'UTF8')), $6) RETURNING
+          """ + " " + Self.columns, [eventID, name, email, newStatus, secret, attendeeID])[0])
       return SignUp(
-        registration: registration, secret: secret,
+        registration: registration, secret: secret, calendarSecret: calendarSecret,
         waitlistPosition: try Self.position(of: registration, on: connection))
     }
   }
@@ -130,13 +145,18 @@ public struct RegistrationStore: Sendable {
       """, [eventID])
   }
 
-  /// The event's registrations in arrival order (organisers and admins only).
-  public func list(eventID: UUID) throws -> [Registration] {
+  /// The event's registrations in arrival order (organisers and admins only), each with its
+  /// waitlist position.
+  public func list(eventID: UUID) throws -> [(registration: Registration, waitlistPosition: Int?)] {
     try pool.transaction { connection in
       try connection.query(
-        "SELECT " + Self.columns + " FROM registrations WHERE event_id = $1 ORDER BY arrival",
-        [eventID]
-      ).map(Self.decode)
+        "SELECT " + Self.columns
+          + """
+          , CASE WHEN status = 'waitlisted'
+                 THEN row_number() OVER (PARTITION BY status ORDER BY arrival) END AS position
+          FROM registrations WHERE event_id = $1 ORDER BY arrival
+          """, [eventID]
+      ).map { (try Self.decode($0), try $0.decode("position", as: Int?.self)) }
     }
   }
 
@@ -154,30 +174,142 @@ public struct RegistrationStore: Sendable {
     }
   }
 
-  /// Erases one person's name and email everywhere (GDPR article 17); returns how many
-  /// registrations held them.
+  /// Erases one person's name and email everywhere (GDPR article 17), with their calendar
+  /// links; returns how many registrations held them. The registrations stay, anonymous and
+  /// unlinked, for headcounts.
   @discardableResult
   public func erase(email: String) throws -> Int {
     try pool.transaction { connection in
-      try connection.execute(
+      let erased = try connection.execute(
         """
-        UPDATE registrations SET name = NULL, email = NULL, erased_at = now(), updated_at = now()
+        UPDATE registrations SET name = NULL, email = NULL, attendee_id = NULL,
+          erased_at = now(), updated_at = now()
         WHERE lower(email) = lower($1)
+           OR attendee_id IN (SELECT id FROM attendees WHERE lower(email) = lower($1))
         """, [email])
+      try connection.execute("DELETE FROM attendees WHERE lower(email) = lower($1)", [email])
+      return erased
     }
   }
 
-  /// Erases attendee data of editions that ended more than `days` days before `now`.
+  /// Erases attendee data of editions that ended more than `days` days before `now`, and
+  /// attendees left with nothing to show; also forgets old rate-limit windows.
   @discardableResult
   public func eraseEnded(retentionDays days: Int, now: Date = Date()) throws -> Int {
     try pool.transaction { connection in
-      try connection.execute(
+      let erased = try connection.execute(
         """
-        UPDATE registrations r SET name = NULL, email = NULL, erased_at = now(), updated_at = now()
+        UPDATE registrations r SET name = NULL, email = NULL, attendee_id = NULL,
+          erased_at = now(), updated_at = now()
         FROM events e JOIN editions ed ON ed.id = e.edition_id
         WHERE r.event_id = e.id AND r.erased_at IS NULL
           AND ed.last_day + $1::int < ($2::timestamptz AT TIME ZONE ed.time_zone)::date
         """, [days, now])
+      try connection.execute(
+        """
+        DELETE FROM attendees a
+        WHERE NOT EXISTS (SELECT 1 FROM registrations r WHERE r.attendee_id = a.id)
+        """)
+      try connection.execute(
+        "DELETE FROM rate_limits WHERE window_start < $1::timestamptz - interval '1 day'", [now])
+      return erased
+    }
+  }
+
+  /// Everything kept about one person (GDPR article 15): their sign-ups with the events.
+  public func export(email: String) throws -> [(registration: Registration, event: Event)] {
+    try pool.transaction(.init(isolation: .repeatableRead)) { connection in
+      let registrations = try connection.query(
+        "SELECT " + Self.columns
+          + " FROM registrations WHERE lower(email) = lower($1) ORDER BY arrival", [email]
+      ).map(Self.decode)
+      let rows = try connection.query(
+        "SELECT " + EventStore.columns + " FROM events e WHERE e.id = ANY ($1::uuid[])",
+        [registrations.map(\.eventID)])
+      let events = Dictionary(
+        uniqueKeysWithValues: try EventStore.assemble(Array(rows), on: connection).map {
+          ($0.id, $0)
+        })
+      return registrations.compactMap { registration in
+        events[registration.eventID].map { (registration, $0) }
+      }
+    }
+  }
+
+  /// The registration behind an attendee's secret, with its waitlist position.
+  public func find(secret: String) throws -> (registration: Registration, waitlistPosition: Int?) {
+    try pool.transaction { connection in
+      guard
+        let row = try connection.query(
+          "SELECT " + Self.columns
+            + " FROM registrations WHERE token_hash = sha256(convert_to($1, 'UTF8'))", [secret]
+        ).first
+      else { throw StoreError.notFound(entity: "registration", id: "(secret)") }
+      let registration = try Self.decode(row)
+      return (registration, try Self.position(of: registration, on: connection))
+    }
+  }
+
+  /// The events of the attendee whose calendar secret this is, with their registration
+  /// statuses; sign-ups they cancelled themselves are left out, cancelled events are not.
+  public func calendar(secret: String) throws -> (
+    snapshot: ProgrammeSnapshot, statuses: [UUID: RegistrationStatus]
+  ) {
+    try pool.transaction(.init(isolation: .repeatableRead)) { connection in
+      guard
+        let attendee = try connection.query(
+          """
+          SELECT attendee_id FROM calendar_tokens
+          WHERE token_hash = sha256(convert_to($1, 'UTF8')) AND revoked_at IS NULL
+          """, [secret]
+        ).first
+      else { throw StoreError.notFound(entity: "calendar", id: "(secret)") }
+      var statuses: [UUID: RegistrationStatus] = [:]
+      for row in try connection.query(
+        """
+        SELECT event_id, status FROM registrations
+        WHERE attendee_id = $1 AND status <> 'cancelled'
+        """, [try attendee.decode("attendee_id", as: UUID.self)])
+      {
+        statuses[try row.decode("event_id")] = try row.decode("status")
+      }
+      let rows = try connection.query(
+        "SELECT e.number, " + EventStore.columns
+          + " FROM events e WHERE e.id = ANY ($1::uuid[]) ORDER BY e.starts_at, e.title, e.id",
+        [Array(statuses.keys)])
+      return (try FeedStore.resolve(Array(rows), on: connection), statuses)
+    }
+  }
+
+  /// Stops every calendar link of the attendee whose calendar secret this is.
+  public func revokeCalendar(secret: String) throws {
+    let revoked = try pool.transaction { connection in
+      try connection.execute(
+        """
+        UPDATE calendar_tokens SET revoked_at = now()
+        WHERE revoked_at IS NULL AND attendee_id = (
+          SELECT attendee_id FROM calendar_tokens
+          WHERE token_hash = sha256(convert_to($1, 'UTF8')) AND revoked_at IS NULL)
+        """, [secret])
+    }
+    if revoked == 0 { throw StoreError.notFound(entity: "calendar", id: "(secret)") }
+  }
+
+  /// Counts one sign-up attempt under `key` (hashed here) in a fixed window shared by every
+  /// server process; returns the seconds until the window ends when over `limit`.
+  public func countAttempt(key: String, limit: Int, window seconds: Int) throws -> Int? {
+    try pool.transaction { connection in
+      let row = try connection.query(
+        """
+        INSERT INTO rate_limits AS r (key, window_start, count)
+        VALUES (encode(sha256(convert_to($1, 'UTF8')), 'hex'),
+                to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
+        ON CONFLICT (key, window_start) DO UPDATE SET count = r.count + 1
+        RETURNING count,
+          ceil(extract(epoch FROM window_start) + $2 - extract(epoch FROM now()))::int AS left
+        """, [key, seconds])[0]
+      let count: Int = try row.decode("count")
+      return count > limit ? max(1, try row.decode("left")) : nil
     }
   }
 

@@ -21,6 +21,10 @@ struct CommandLineTool {
       token create --role organiser --organiser ID --name NAME
       token revoke --name NAME                  the token stops working at once
       token list                                names, roles, last use (never secrets)
+      privacy export --email E                  print what is kept about E, as JSON
+      privacy erase --email E                   erase E's name, email and calendar links
+      privacy retention [--days N]              erase attendee data of editions that ended
+                                                more than N days ago (default 30)
       serve [--host 127.0.0.1] [--port 8080]    serve HTTP until SIGINT or SIGTERM
       summary [--year Y]                        print the programme in brief
       help
@@ -41,6 +45,8 @@ struct CommandLineTool {
       try seed(rest)
     case "token":
       try token(rest)
+    case "privacy":
+      try privacy(rest)
     case "serve":
       var options = try Options(rest, allowed: ["--host", "--port"])
       let host = options.string("--host") ?? "127.0.0.1"
@@ -165,6 +171,46 @@ struct CommandLineTool {
     }
   }
 
+  func privacy(_ arguments: [String]) throws {
+    guard let what = arguments.first else {
+      throw UsageError("privacy what? export, erase or retention")
+    }
+    var options = try Options(Array(arguments.dropFirst()), allowed: ["--email", "--days"])
+    let registrations = try store().registrations
+    switch what {
+    case "export", "erase":
+      guard let email = options.string("--email"), !email.isEmpty else {
+        throw UsageError("privacy \(what) needs --email")
+      }
+      try options.done()
+      if what == "erase" {
+        let count = try registrations.erase(email: email)
+        Log.info("privacy erased", ["registrations": String(count)])
+        return
+      }
+      let items: [[String: Any]] = try registrations.export(email: email).map { item in
+        [
+          "event_id": item.event.id.uuidString.lowercased(), "event_title": item.event.title,
+          "starts_at": RFC3339.format(item.event.startsAt),
+          "name": item.registration.name ?? NSNull(), "email": item.registration.email ?? NSNull(),
+          "status": item.registration.status.rawValue,
+          "registered_at": RFC3339.format(item.registration.createdAt),
+        ]
+      }
+      let data = try JSONSerialization.data(
+        withJSONObject: ["email": email, "registrations": items],
+        options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+      print(String(decoding: data, as: UTF8.self))
+    case "retention":
+      let days = try options.int("--days") ?? 30
+      try options.done()
+      let count = try registrations.eraseEnded(retentionDays: days)
+      Log.info("privacy retention", ["days": String(days), "erased": String(count)])
+    default:
+      throw UsageError("unknown privacy command \(what)")
+    }
+  }
+
   func serve(host: String, port: Int) throws {
     let store = FestivalStore(
       pool: ConnectionPool(
@@ -176,7 +222,24 @@ struct CommandLineTool {
     guard publicURL.hasPrefix("https://") || publicURL.hasPrefix("http://") else {
       throw UsageError("ALMEDALEN_PUBLIC_URL must start with https:// or http://")
     }
-    let application = Application(store: store, feeds: FeedSettings(baseURL: publicURL))
+    let environment = ProcessInfo.processInfo.environment
+    func setting(_ name: String, _ fallback: Int) throws -> Int {
+      guard let text = environment[name], !text.isEmpty else { return fallback }
+      guard let value = Int(text), value >= 0 else {
+        throw UsageError("\(name) must be a whole number ≥ 0")
+      }
+      return value
+    }
+    let registrations = RegistrationSettings(
+      perClient: try setting("ALMEDALEN_SIGNUPS_PER_CLIENT", 30),
+      perEmail: try setting("ALMEDALEN_SIGNUPS_PER_EMAIL", 5),
+      trustForwardedFor: environment["ALMEDALEN_TRUST_FORWARDED_FOR"] == "1")
+    let retentionDays = try setting("ALMEDALEN_RETENTION_DAYS", 30)
+    let application = Application(
+      store: store, feeds: FeedSettings(baseURL: publicURL), registrations: registrations)
+    let retention = RetentionJob(store: store, days: retentionDays)
+    retention.start()
+    defer { retention.stop() }
     // ALMEDALEN_FEED_CACHE=off renders every feed request afresh (for benchmarks of the
     // writers); otherwise feeds are cached until a change is announced.
     let watcher =
@@ -184,11 +247,14 @@ struct CommandLineTool {
       ? nil : application.watchProgramme(conninfo: try conninfo())
     defer { watcher?.stop() }
     let server = HTTPServer(
-      configuration: Configuration(host: host, port: port), responder: application)
+      configuration: Configuration(
+        host: host, port: port, loggedPath: { Application.loggedPath($0) }),
+      responder: application)
     Log.info(
       "serve",
       [
         "host": host, "port": String(port), "public_url": publicURL,
+        "retention_days": String(retentionDays),
         "database": ConnectionTarget(try conninfo()).description,
       ])
     try server.run()

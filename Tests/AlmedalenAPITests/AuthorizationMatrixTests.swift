@@ -117,6 +117,13 @@ import Testing
       Row(
         method: "GET", pattern: event + "/history", target: .published, other: 403, own: 200,
         admin: 200),
+      // Attendee data: the event's own organiser and admins only.
+      Row(
+        method: "GET", pattern: event + "/registrations", target: .draft, other: 404, own: 200,
+        admin: 200),
+      Row(
+        method: "GET", pattern: event + "/registrations", target: .published, other: 403,
+        own: 200, admin: 200),
     ]
     return rows
   }
@@ -127,6 +134,7 @@ import Testing
     "GET /api/v1/feeds",
     "POST /api/v1/events/{id}/registrations",
     "DELETE /api/v1/registrations/{token}",
+    "GET /api/v1/registrations/{token}",
   ]
 
   @Test func everyAdminRouteIsInTheTable() throws {

@@ -95,7 +95,12 @@ import Testing
         #expect(parameter["required"] as? Bool == true, "\(key)")
         let schema = parameter["schema"] as? [String: Any]
         #expect(schema?["type"] as? String == "string", "\(key)")
-        #expect(schema?["format"] as? String == "uuid", "\(key)")
+        if parameter["name"] as? String == "token" {
+          // An attendee's secret: base64url of 32 random bytes.
+          #expect(schema?["pattern"] as? String == "^[A-Za-z0-9_-]{43}$", "\(key)")
+        } else {
+          #expect(schema?["format"] as? String == "uuid", "\(key)")
+        }
       }
     }
   }
