@@ -56,12 +56,8 @@ public enum ICalendarWriter {
     out.literal("SEQUENCE:")
     out.integer(event.revision)
     out.endLine()
-    out.literal("DTSTART;TZID=Europe/Stockholm:")
-    out.local(details.startsAt)
-    out.endLine()
-    out.literal("DTEND;TZID=Europe/Stockholm:")
-    out.local(details.endsAt)
-    out.endLine()
+    out.time("DTSTART", details.startsAt)
+    out.time("DTEND", details.endsAt)
 
     // Outlook ignores STATUS and Google hides cancelled events: the title has to say it.
     out.literal("SUMMARY:")
@@ -264,9 +260,23 @@ extension ContentLineWriter {
     literal("Z")
   }
 
-  /// `20260705T140000`: DATE-TIME as a clock in Visby shows it, for `TZID=Europe/Stockholm`.
-  fileprivate mutating func local(_ date: Date) {
-    dateTime(LocalTime(date))
+  /// `DTSTART;TZID=Europe/Stockholm:20260705T140000`, the clock in Visby; but in UTC for
+  /// the second pass through the hour the clocks go back in October, since a local time
+  /// there means its first occurrence (RFC 5545 §3.3.5) and would put the event an hour early.
+  fileprivate mutating func time(_ name: StaticString, _ date: Date) {
+    let local = LocalTime(date)
+    literal(name)
+    // Europe's clocks change in the small hours, so only those need the second look.
+    if local.hour <= 3
+      && FestivalTime.zone.secondsFromGMT(for: date.addingTimeInterval(-3600)) > local.offset
+    {
+      literal(":")
+      utc(date)
+    } else {
+      literal(";TZID=Europe/Stockholm:")
+      dateTime(local)
+    }
+    endLine()
   }
 
   private mutating func dateTime(_ time: LocalTime) {

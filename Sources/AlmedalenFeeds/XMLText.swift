@@ -4,8 +4,7 @@
 /// Foundation's `XMLParser`) give up on the whole document, and a lenient one (feedparser)
 /// still flags it as broken: one stray control character in one seminar title must not cost a
 /// partner the whole feed, so such characters are dropped rather than escaped (XML 1.0 has no
-/// way to escape them). CR goes too, because parsers turn CRLF into LF anyway and a lone CR
-/// would come back as LF. C1 controls (U+0080–U+009F) are legal but are never text anyone
+/// way to escape them). Line ends are written as LF, as parsers would read them anyway. C1 controls (U+0080–U+009F) are legal but are never text anyone
 /// meant to write; they are dropped as well.
 enum XMLText {
   /// Appends `text` as element content: `&`, `<` and `>` escaped (so `]]>` can never appear).
@@ -59,6 +58,10 @@ enum XMLText {
         case 0x09, 0x0A:
           i += 1
           continue
+        // CRLF is one line break, and a lone CR (old Mac text) is one too: both become LF,
+        // which is what every parser would make of them.
+        case 0x0D where i + 1 < count && bytes[i + 1] == 0x0A: replacement = ""
+        case 0x0D: replacement = inAttribute ? "&#10;" : "\n"
         case 0x00...0x1F, 0x7F: replacement = ""
         case 0xC2 where i + 1 < count && bytes[i + 1] <= 0x9F:
           // U+0080–U+009F.

@@ -212,6 +212,13 @@ struct CommandLineTool {
   }
 
   func serve(host: String, port: Int) throws {
+    // SIGINT and SIGTERM must reach only the server's waiter: block them before any thread
+    // (the watcher, the retention job) starts, so that every thread inherits the mask.
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGTERM)
+    pthread_sigmask(SIG_BLOCK, &signals, nil)
     let store = FestivalStore(
       pool: ConnectionPool(
         .init(conninfo: try conninfo(), maxConnections: 16, acquireTimeout: .seconds(5))))

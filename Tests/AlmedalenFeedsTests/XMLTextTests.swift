@@ -27,7 +27,7 @@ import Testing
 
   @Test func dropsEveryCharacterXMLForbidsOrNobodyMeant() {
     var forbidden: [Unicode.Scalar] = (0x00...0x08).map { Unicode.Scalar($0)! }
-    forbidden += [0x0B, 0x0C, 0x0D].map { Unicode.Scalar(UInt8($0)) }
+    forbidden += [0x0B, 0x0C].map { Unicode.Scalar(UInt8($0)) }
     forbidden += (0x0E...0x1F).map { Unicode.Scalar($0)! }
     forbidden += (0x7F...0x9F).map { Unicode.Scalar($0)! }
     forbidden += [Unicode.Scalar(0xFFFE)!, Unicode.Scalar(0xFFFF)!]
@@ -38,8 +38,9 @@ import Testing
     }
   }
 
-  @Test func crlfBecomesLineFeed() {
-    #expect(XMLText.text("rad ett\r\nrad två\rtre") == "rad ett\nrad tvåtre")
+  @Test func crlfAndALoneCRBecomeLineFeeds() {
+    #expect(XMLText.text("rad ett\r\nrad två\rtre") == "rad ett\nrad två\ntre")
+    #expect(XMLText.attribute("a\rb\r\nc") == "a&#10;b&#10;c")
   }
 
   @Test func keepsEverythingElseUnchanged() {
