@@ -25,6 +25,8 @@ INSERT INTO attendees (email)
 UPDATE registrations r SET attendee_id = a.id
   FROM attendees a WHERE lower(r.email) = lower(a.email);
 CREATE INDEX registrations_by_attendee ON registrations (attendee_id);
+-- Rises when the status changes (a promotion): the attendee's calendar raises SEQUENCE.
+ALTER TABLE registrations ADD COLUMN revision integer NOT NULL DEFAULT 0 CHECK (revision >= 0);
 ALTER TABLE registrations ADD CONSTRAINT registrations_attendee_until_erased
   CHECK (erased_at IS NOT NULL OR attendee_id IS NOT NULL);
 

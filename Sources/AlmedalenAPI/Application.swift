@@ -79,13 +79,10 @@ public struct Application: Responder {
 
   /// The access log's view of a path: attendees' secrets never reach a log.
   public static func loggedPath(_ request: Request) -> String {
-    let segments = request.pathSegments
-    if segments.count == 4, segments[0] == "api", segments[2] == "registrations" {
-      return "/api/v1/registrations/{token}"
-    }
-    if segments.count == 3, segments[0] == "feeds", segments[1] == "attendee" {
-      return "/feeds/attendee/{token}.ics"
-    }
+    // Whatever follows these prefixes may hold a secret (with a trailing slash, or a
+    // mistyped suffix): none of it is logged.
+    if request.path.hasPrefix("/api/v1/registrations/") { return "/api/v1/registrations/{token}" }
+    if request.path.hasPrefix("/feeds/attendee/") { return "/feeds/attendee/{token}.ics" }
     return request.path
   }
 

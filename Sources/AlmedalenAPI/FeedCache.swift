@@ -13,8 +13,8 @@ final class FeedCache: Sendable {
   /// One rendered feed: the bytes, their gzip, and the validators.
   struct Entry: Sendable {
     let body: [UInt8]
-    /// Nil when compression would not help.
-    let gzipped: [UInt8]?
+    /// Made on the first request that accepts gzip, then kept with the entry.
+    var gzipped: [UInt8]?
     /// The opaque tag without quotes: a hash of the bytes, so every process that renders
     /// the same data gives the same ETag.
     let tag: String
@@ -112,7 +112,7 @@ extension FeedCache.Entry {
   /// Renders the validators and the gzip of `body`.
   init(body: [UInt8], lastModified: Date?, contentType: String, filename: String) {
     self.body = body
-    self.gzipped = body.count >= 1024 ? Gzip.compress(body) : nil
+    self.gzipped = nil
     self.tag = Self.hash(body)
     self.lastModified = lastModified
     self.contentType = contentType
@@ -132,10 +132,27 @@ extension FeedCache.Entry {
     return String(repeating: "0", count: 16 - hex.count) + hex
   }
 
+  /// Small bodies are not worth compressing.
+  var compressible: Bool { body.count >= 1024 }
+
+  /// Whether the answer to `request` will be gzipped and has no gzip yet.
+  func needsGzip(for request: Request) -> Bool {
+    compressible && gzipped == nil && Gzip.acceptsGzip(request.headers["Accept-Encoding"])
+  }
+
+  /// Compresses the body if `request` wants it and it is not compressed yet.
+  mutating func prepare(for request: Request) {
+    if needsGzip(for: request) { gzipped = Gzip.compress(body) }
+  }
+
   /// The answer to `request`: 304 when its validators match, else the bytes (gzipped when
   /// accepted), with `ETag` per representation as RFC 9110 wants for strong validators.
   func response(to request: Request, cache: String) -> Response {
-    let gzip = gzipped != nil && Gzip.acceptsGzip(request.headers["Accept-Encoding"])
+    var entry = self
+    if !notModified(request) { entry.prepare(for: request) }
+    let gzipped = entry.gzipped
+    let gzip =
+      compressible && gzipped != nil && Gzip.acceptsGzip(request.headers["Accept-Encoding"])
     let etag = "\"" + tag + (gzip ? "-gz" : "") + "\""
     var headers: HTTPHeaders = [
       "Content-Type": contentType,
@@ -149,13 +166,13 @@ extension FeedCache.Entry {
       headers.set("Last-Modified", HTTPDateFormat.format(lastModified))
     }
     if notModified(request) {
-      return Response(status: 304, headers: headers, body: [], compressible: gzipped != nil)
+      return Response(status: 304, headers: headers, body: [], compressible: compressible)
     }
     if gzip, let gzipped {
       headers.set("Content-Encoding", "gzip")
       return Response(status: 200, headers: headers, body: gzipped, compressible: true)
     }
-    return Response(status: 200, headers: headers, body: body, compressible: gzipped != nil)
+    return Response(status: 200, headers: headers, body: body, compressible: compressible)
   }
 
   /// `If-None-Match` compared weakly (RFC 9110 §13.1.2), either representation's tag

@@ -201,9 +201,17 @@ enum FeedRoutes {
     _ c: RequestContext, key: String, render: () throws -> FeedCache.Entry
   ) throws -> Response {
     let cache = c.feeds.cache
-    if let entry = cache.lookup(key) { return entry.response(to: c.request, cache: "hit") }
     let generation = cache.generation
-    let entry = try render()
+    if var entry = cache.lookup(key) {
+      // The first client that wants gzip pays for it, once per programme change.
+      if entry.needsGzip(for: c.request) && !entry.notModified(c.request) {
+        entry.prepare(for: c.request)
+        cache.store(entry, for: key, renderedIn: generation)
+      }
+      return entry.response(to: c.request, cache: "hit")
+    }
+    var entry = try render()
+    if !entry.notModified(c.request) { entry.prepare(for: c.request) }
     cache.store(entry, for: key, renderedIn: generation)
     return entry.response(to: c.request, cache: "miss")
   }

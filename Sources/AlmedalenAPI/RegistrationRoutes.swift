@@ -129,10 +129,13 @@ enum RegistrationRoutes {
   /// programme change), but validated, so a poll with nothing new costs no bytes.
   static func calendar(_ c: RequestContext) throws -> Response {
     let token = try secret(c)
-    let (snapshot, statuses) = try c.store.registrations.calendar(secret: token)
+    let (snapshot, registrations) = try c.store.registrations.calendar(secret: token)
     let events = FeedRoutes.feedEvents(snapshot, c.feeds).map { event -> FeedEvent in
       var event = event
-      event.registration = statuses[event.event.id]
+      let registration = registrations[event.event.id]
+      event.registration = registration?.status
+      event.registrationRevision = registration?.revision ?? 0
+      event.registrationChangedAt = registration?.updatedAt
       return event
     }
     let info = FeedInfo(
@@ -142,7 +145,8 @@ enum RegistrationRoutes {
       pageURL: c.feeds.baseURL + "/", baseURL: c.feeds.baseURL)
     let entry = FeedCache.Entry(
       body: ICalendarWriter.calendar(info, events: events),
-      lastModified: nil, contentType: FeedRoutes.calendarType, filename: "mina-seminarier.ics")
+      lastModified: events.map(\.revisedAt).max(), contentType: FeedRoutes.calendarType,
+      filename: "mina-seminarier.ics")
     var response = entry.response(to: c.request, cache: "private")
     response.headers.set("Cache-Control", "private, max-age=300")
     response.headers.set("X-Robots-Tag", "noindex")

@@ -10,14 +10,17 @@ public struct Registration: Hashable, Sendable, Identifiable {
   public var status: RegistrationStatus
   /// Arrival order; the waitlist is promoted in this order.
   public var arrival: Int64
+  /// Rises when the status changes (a promotion).
+  public var revision: Int
   public var createdAt: Date
   public var updatedAt: Date
   public var erasedAt: Date?
 
   public init(
     id: UUID, eventID: UUID, name: String?, email: String?, status: RegistrationStatus,
-    arrival: Int64, createdAt: Date, updatedAt: Date, erasedAt: Date? = nil
+    arrival: Int64, revision: Int = 0, createdAt: Date, updatedAt: Date, erasedAt: Date? = nil
   ) {
+    self.revision = revision
     self.id = id
     self.eventID = eventID
     self.name = name

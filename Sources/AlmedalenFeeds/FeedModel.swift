@@ -15,6 +15,22 @@ public struct FeedEvent: Hashable, Sendable {
   /// In an attendee's own calendar: their registration's status (`TENTATIVE` while
   /// waitlisted). Nil in the public feeds.
   public var registration: RegistrationStatus?
+  /// In an attendee's own calendar: how often their registration's status changed (a
+  /// promotion), and when it last did; both move `SEQUENCE` and `DTSTAMP` with the event's own.
+  public var registrationRevision = 0
+  public var registrationChangedAt: Date?
+
+  /// `SEQUENCE`: the event's revision, plus the attendee's own changes in their calendar.
+  public var sequence: Int { event.revision + registrationRevision }
+
+  /// `DTSTAMP` and `LAST-MODIFIED`: the later of the event's last revision and the
+  /// registration's last change.
+  public var revisedAt: Date {
+    guard let registrationChangedAt, registrationChangedAt > event.revisedAt else {
+      return event.revisedAt
+    }
+    return registrationChangedAt
+  }
 
   public init(
     event: Event, number: Int, venue: Venue?, organiser: String, coOrganisers: [String] = [],

@@ -45,16 +45,16 @@ public enum ICalendarWriter {
     out.literal("@almedalen")
     out.endLine()
     out.literal("DTSTAMP:")
-    out.utc(event.revisedAt)
+    out.utc(feedEvent.revisedAt)
     out.endLine()
     out.literal("CREATED:")
     out.utc(event.createdAt)
     out.endLine()
     out.literal("LAST-MODIFIED:")
-    out.utc(event.revisedAt)
+    out.utc(feedEvent.revisedAt)
     out.endLine()
     out.literal("SEQUENCE:")
-    out.integer(event.revision)
+    out.integer(feedEvent.sequence)
     out.endLine()
     out.time("DTSTART", details.startsAt)
     out.time("DTEND", details.endsAt)
@@ -78,7 +78,7 @@ public enum ICalendarWriter {
     if let venue = feedEvent.venue {
       out.literal("LOCATION:")
       out.text(venue.name)
-      if let address = venue.address, !address.isEmpty {
+      if let address = venue.address, !address.isEmpty, address != venue.name {
         out.text(", ")
         out.text(address)
       }

@@ -8,7 +8,7 @@ public struct RegistrationStore: Sendable {
   let pool: ConnectionPool
 
   static let columns =
-    "id, event_id, name, email, status, arrival, created_at, updated_at, erased_at"
+    "id, event_id, name, email, status, arrival, revision, created_at, updated_at, erased_at"
 
   /// The outcome of a sign-up. `secret` is the attendee's cancel/calendar secret: shown once,
   /// stored only as a hash. It is nil when the email was already signed up (`existing`).
@@ -84,11 +84,15 @@ public struct RegistrationStore: Sendable {
         INSERT INTO calendar_tokens (token_hash, attendee_id)
         VALUES (sha256(convert_to($1, 'UTF8')), $2)
         """, [calendarSecret, attendeeID])
+      // The clock after the lock, not the transaction's start: sign-up times then follow
+      // the arrival order the organiser's list shows.
       let registration = try Self.decode(
         connection.query(
           """
-          INSERT INTO registrations (event_id, name, email, status, token_hash, attendee_id)
-          VALUES ($1, $2, $3, $4, sha256(convert_to($5, 'UTF8')), $6) RETURNING
+          INSERT INTO registrations (event_id, name, email, status, token_hash, attendee_id,
+                                     created_at, updated_at)
+          VALUES ($1, $2, $3, $4, sha256(convert_to($5, 'UTF8')), $6,
+                  clock_timestamp(), clock_timestamp()) RETURNING
           """ + " " + Self.columns, [eventID, name, email, newStatus, secret, attendeeID])[0])
       return SignUp(
         registration: registration, secret: secret, calendarSecret: calendarSecret,
@@ -140,7 +144,7 @@ public struct RegistrationStore: Sendable {
         ORDER BY arrival
         LIMIT (SELECT seats FROM free)
       )
-      UPDATE registrations SET status = 'confirmed', updated_at = now()
+      UPDATE registrations SET status = 'confirmed', updated_at = now(), revision = revision + 1
       WHERE id IN (SELECT id FROM promoted)
       """, [eventID])
   }
@@ -188,6 +192,10 @@ public struct RegistrationStore: Sendable {
            OR attendee_id IN (SELECT id FROM attendees WHERE lower(email) = lower($1))
         """, [email])
       try connection.execute("DELETE FROM attendees WHERE lower(email) = lower($1)", [email])
+      // Even a hash of the address is about them (and guessable from it).
+      try connection.execute(
+        "DELETE FROM rate_limits WHERE key = encode(sha256(convert_to('email:' || lower($1), 'UTF8')), 'hex')",
+        [email])
       return erased
     }
   }
@@ -253,7 +261,7 @@ public struct RegistrationStore: Sendable {
   /// The events of the attendee whose calendar secret this is, with their registration
   /// statuses; sign-ups they cancelled themselves are left out, cancelled events are not.
   public func calendar(secret: String) throws -> (
-    snapshot: ProgrammeSnapshot, statuses: [UUID: RegistrationStatus]
+    snapshot: ProgrammeSnapshot, registrations: [UUID: Registration]
   ) {
     try pool.transaction(.init(isolation: .repeatableRead)) { connection in
       guard
@@ -264,20 +272,20 @@ public struct RegistrationStore: Sendable {
           """, [secret]
         ).first
       else { throw StoreError.notFound(entity: "calendar", id: "(secret)") }
-      var statuses: [UUID: RegistrationStatus] = [:]
+      var registrations: [UUID: Registration] = [:]
       for row in try connection.query(
-        """
-        SELECT event_id, status FROM registrations
-        WHERE attendee_id = $1 AND status <> 'cancelled'
-        """, [try attendee.decode("attendee_id", as: UUID.self)])
+        "SELECT " + Self.columns
+          + " FROM registrations WHERE attendee_id = $1 AND status <> 'cancelled'",
+        [try attendee.decode("attendee_id", as: UUID.self)])
       {
-        statuses[try row.decode("event_id")] = try row.decode("status")
+        let registration = try Self.decode(row)
+        registrations[registration.eventID] = registration
       }
       let rows = try connection.query(
         "SELECT e.number, " + EventStore.columns
           + " FROM events e WHERE e.id = ANY ($1::uuid[]) ORDER BY e.starts_at, e.title, e.id",
-        [Array(statuses.keys)])
-      return (try FeedStore.resolve(Array(rows), on: connection), statuses)
+        [Array(registrations.keys)])
+      return (try FeedStore.resolve(Array(rows), on: connection), registrations)
     }
   }
 
@@ -327,7 +335,8 @@ public struct RegistrationStore: Sendable {
     Registration(
       id: try row.decode("id"), eventID: try row.decode("event_id"), name: try row.decode("name"),
       email: try row.decode("email"), status: try row.decode("status"),
-      arrival: try row.decode("arrival"), createdAt: try row.decode("created_at"),
+      arrival: try row.decode("arrival"), revision: try row.decode("revision"),
+      createdAt: try row.decode("created_at"),
       updatedAt: try row.decode("updated_at"), erasedAt: try row.decode("erased_at"))
   }
 }

@@ -98,12 +98,57 @@ extension Bool: PostgresCodable {
 }
 
 extension UUID: PostgresCodable {
-  public var postgresText: String? { uuidString.lowercased() }
+  public var postgresText: String? {
+    // Hand-made: Foundation formats through sprintf and parses through sscanf, which showed
+    // up in profiles of 5,000-event feeds.
+    let digits: StaticString = "0123456789abcdef"
+    return withUnsafeBytes(of: uuid) { raw in
+      String(unsafeUninitializedCapacity: 36) { text in
+        var index = 0
+        for (offset, byte) in raw.enumerated() {
+          if offset == 4 || offset == 6 || offset == 8 || offset == 10 {
+            text[index] = UInt8(ascii: "-")
+            index += 1
+          }
+          text[index] = digits.utf8Start[Int(byte >> 4)]
+          text[index + 1] = digits.utf8Start[Int(byte & 0x0F)]
+          index += 2
+        }
+        return 36
+      }
+    }
+  }
+
   public init(postgresText text: String) throws {
-    guard let value = UUID(uuidString: text) else {
+    var bytes = [UInt8](repeating: 0, count: 16)
+    var count = 0
+    var high: UInt8?
+    for (position, character) in text.utf8.enumerated() {
+      let nibble: UInt8
+      switch character {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
+      case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
+      case UInt8(ascii: "-") where [8, 13, 18, 23].contains(position): continue
+      default: throw PostgresDecodingFailure("not a uuid: \(text)")
+      }
+      guard count < 16 else { throw PostgresDecodingFailure("not a uuid: \(text)") }
+      if let first = high {
+        bytes[count] = first << 4 | nibble
+        count += 1
+        high = nil
+      } else {
+        high = nibble
+      }
+    }
+    guard count == 16, high == nil, text.utf8.count == 36 else {
       throw PostgresDecodingFailure("not a uuid: \(text)")
     }
-    self = value
+    self = UUID(
+      uuid: (
+        bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8],
+        bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+      ))
   }
 }
 

@@ -8,12 +8,17 @@ public final class QueryResult: RandomAccessCollection, @unchecked Sendable {
   public let affectedRows: Int
   /// Column names in order.
   public let columns: [String]
+  /// Each name's first position: rows look columns up by name thousands of times per result,
+  /// and `PQfnumber` parses and scans on every call.
+  private let positions: [String: Int32]
 
   init(_ handle: OpaquePointer) {
     self.handle = handle
     count = Int(PQntuples(handle))
     affectedRows = Int(String(cString: PQcmdTuples(handle))) ?? 0
     columns = (0..<PQnfields(handle)).map { String(cString: PQfname(handle, $0)) }
+    positions = Dictionary(
+      columns.enumerated().map { ($0.element, Int32($0.offset)) }, uniquingKeysWith: { a, _ in a })
   }
 
   deinit { PQclear(handle) }
@@ -22,10 +27,7 @@ public final class QueryResult: RandomAccessCollection, @unchecked Sendable {
   public var endIndex: Int { count }
   public subscript(position: Int) -> Row { Row(result: self, index: Int32(position)) }
 
-  func columnIndex(_ name: String) -> Int32? {
-    let index = PQfnumber(handle, "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
-    return index >= 0 ? index : nil
-  }
+  func columnIndex(_ name: String) -> Int32? { positions[name] }
 
   func text(row: Int32, column: Int32) -> String? {
     if PQgetisnull(handle, row, column) == 1 { return nil }
