@@ -223,12 +223,12 @@ public enum OpenAPIDocument {
         "get": operation(
           "showRegistration", "The attendee's own registration", tag: "registrations",
           isPublic: true, parameters: [tokenParameter],
-          success: ok("Its status", schema: "RegistrationStatus"), errors: [404, 503]),
+          success: ok("Its status", schema: "RegistrationStatus"), errors: [400, 404, 503]),
         "delete": operation(
           "cancelRegistration", "Cancel with the attendee's secret link", tag: "registrations",
           description: "The first on the waitlist gets the seat at once. Repeating is harmless.",
           isPublic: true, parameters: [tokenParameter],
-          success: ok("Cancelled", schema: "CancelledRegistration"), errors: [404, 503]),
+          success: ok("Cancelled", schema: "CancelledRegistration"), errors: [400, 404, 503]),
       ],
       "/feeds/attendee/{token}.ics": [
         "get": operation(
@@ -238,11 +238,11 @@ public enum OpenAPIDocument {
             Waitlisted seats as TENTATIVE, confirmed as CONFIRMED, cancelled events as \
             CANCELLED.
             """, isPublic: true, parameters: [tokenParameter],
-          success: feed("text/calendar; charset=utf-8"), errors: [404, 503]),
+          success: feed("text/calendar; charset=utf-8"), errors: [400, 404, 503]),
         "delete": operation(
           "revokeCalendar", "Stop every calendar link of this attendee", tag: "registrations",
           isPublic: true, parameters: [tokenParameter],
-          success: ("204", ["description": "Revoked"]), errors: [404, 503]),
+          success: ("204", ["description": "Revoked"]), errors: [400, 404, 503]),
       ],
       "/api/v1/conflicts": [
         "get": operation(
@@ -285,7 +285,7 @@ public enum OpenAPIDocument {
         "get": operation(
           "feedLinks", "The feeds of a selection, as https and webcal links", tag: "feeds",
           isPublic: true, parameters: feedFilterParameters,
-          success: ok("Links to subscribe to", schema: "FeedLinks"), errors: [404, 422])
+          success: ok("Links to subscribe to", schema: "FeedLinks"), errors: [400, 404, 422])
       ],
       "/feeds/program.ics": [
         "get": operation(
@@ -294,7 +294,7 @@ public enum OpenAPIDocument {
             Published and cancelled events (cancelled ones as STATUS:CANCELLED), narrowed by \
             any combination of the filters. Unknown parameters are ignored.
             """, isPublic: true, parameters: feedFilterParameters,
-          success: feed("text/calendar; charset=utf-8"), errors: [404, 422, 503])
+          success: feed("text/calendar; charset=utf-8"), errors: [400, 404, 422, 503])
       ],
       "/feeds/program.rss": [
         "get": operation(
@@ -304,31 +304,31 @@ public enum OpenAPIDocument {
             query(
               "limit", Schema.integer(minimum: 1, maximum: 500, default: 100),
               "How many of the newest changes.")
-          ], success: feed("application/rss+xml; charset=utf-8"), errors: [404, 422, 503])
+          ], success: feed("application/rss+xml; charset=utf-8"), errors: [400, 404, 422, 503])
       ],
       "/feeds/events/{id}.ics": [
         "get": operation(
           "eventCalendar", "One public event as iCalendar", tag: "feeds", isPublic: true,
           parameters: [idParameter], success: feed("text/calendar; charset=utf-8"),
-          errors: [404, 503])
+          errors: [400, 404, 503])
       ],
       "/feeds/people/{id}.ics": [
         "get": operation(
           "personCalendar", "The public events one person takes part in, as iCalendar",
           tag: "feeds", isPublic: true, parameters: [idParameter],
-          success: feed("text/calendar; charset=utf-8"), errors: [404, 503])
+          success: feed("text/calendar; charset=utf-8"), errors: [400, 404, 503])
       ],
       "/feeds/schedule.xml": [
         "get": operation(
           "frabScheduleXML", "One edition in frab's schedule.xml, for conference apps",
           tag: "feeds", isPublic: true, parameters: [yearParameter],
-          success: feed("application/xml; charset=utf-8"), errors: [404, 422, 503])
+          success: feed("application/xml; charset=utf-8"), errors: [400, 404, 422, 503])
       ],
       "/feeds/schedule.json": [
         "get": operation(
           "frabScheduleJSON", "One edition in frab's schedule.json, for conference apps",
           tag: "feeds", isPublic: true, parameters: [yearParameter],
-          success: feed("application/json; charset=utf-8"), errors: [404, 422, 503])
+          success: feed("application/json; charset=utf-8"), errors: [400, 404, 422, 503])
       ],
       "/robots.txt": [
         "get": operation(

@@ -38,6 +38,14 @@ public struct ProgrammeChange: Hashable, Sendable {
   public var fields: [String]
 }
 
+/// The values the programme's filters offer.
+public struct FilterChoices: Sendable {
+  public var topics: [String] = []
+  public var languages: [String] = []
+  public var organisers: [(id: UUID, name: String)] = []
+  public var venues: [(id: UUID, name: String)] = []
+}
+
 /// What the public feeds read: published and cancelled events, never drafts.
 public struct FeedStore: Sendable {
   let pool: ConnectionPool
@@ -120,6 +128,43 @@ public struct FeedStore: Sendable {
       throw StoreError.notFound(entity: "event", id: id.uuidString)
     }
     return snapshot
+  }
+
+  /// What the public programme of an edition can be filtered by: its topics, languages,
+  /// and the organisers and venues that have public events, each sorted for people.
+  public func filterOptions(editionID: UUID) throws -> FilterChoices {
+    try pool.transaction(.init(isolation: .repeatableRead)) { connection in
+      var choices = FilterChoices()
+      choices.topics = try connection.query(
+        """
+        SELECT DISTINCT t AS topic FROM events e, unnest(e.topics) t
+        WHERE e.edition_id = $1 AND e.status <> 'draft' ORDER BY 1
+        """, [editionID]
+      ).map { try $0.decode("topic") }
+      choices.languages = try connection.query(
+        """
+        SELECT DISTINCT l AS language FROM events e, unnest(e.languages) l
+        WHERE e.edition_id = $1 AND e.status <> 'draft' ORDER BY 1
+        """, [editionID]
+      ).map { try $0.decode("language") }
+      choices.organisers = try connection.query(
+        """
+        SELECT o.id, o.name FROM organisers o WHERE EXISTS (
+          SELECT 1 FROM events e WHERE e.edition_id = $1 AND e.status <> 'draft'
+            AND (e.organiser_id = o.id OR EXISTS (
+              SELECT 1 FROM event_organisers eo WHERE eo.event_id = e.id AND eo.organiser_id = o.id)))
+        ORDER BY o.name, o.id
+        """, [editionID]
+      ).map { (try $0.decode("id"), try $0.decode("name")) }
+      choices.venues = try connection.query(
+        """
+        SELECT v.id, v.name FROM venues v WHERE EXISTS (
+          SELECT 1 FROM events e WHERE e.edition_id = $1 AND e.status <> 'draft' AND e.venue_id = v.id)
+        ORDER BY v.name, v.id
+        """, [editionID]
+      ).map { (try $0.decode("id"), try $0.decode("name")) }
+      return choices
+    }
   }
 
   /// The public events one person moderates, sits on a panel of or speaks at.

@@ -343,8 +343,8 @@ public struct RegistrationStore: Sendable {
 
 /// Secrets for tokens and attendee links: 256 bits from the system's CSPRNG (getrandom on
 /// Linux, through `SystemRandomNumberGenerator`), base64url without padding.
-enum Secret {
-  static func make(prefix: String = "") -> String {
+package enum Secret {
+  package static func make(prefix: String = "") -> String {
     var generator = SystemRandomNumberGenerator()
     var bytes: [UInt8] = []
     for _ in 0..<4 {

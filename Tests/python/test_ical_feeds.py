@@ -228,7 +228,7 @@ def test_every_event_matches_the_api(feed, service, world):
         assert [c for line in event.props("CATEGORIES") for c in unescape_text(line.value, multiple=True)] == api["topics"]
         if api["venue_id"]:
             venue = venues[api["venue_id"]]
-            expected = venue["name"] + (", " + venue["address"] if venue["address"] else "")
+            expected = venue["name"] + (", " + venue["address"] if venue["address"] and venue["address"] != venue["name"] else "")
             assert event.text("LOCATION") == expected
             if venue["latitude"] is not None:
                 lat, lon = map(float, event.one("GEO").value.split(";"))
