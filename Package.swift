@@ -35,6 +35,10 @@ let package = Package(
     .target(name: "AlmedalenCore", swiftSettings: strict),
     // iCalendar, RSS and frab schedule writers: values in, bytes out.
     .target(name: "AlmedalenFeeds", dependencies: ["AlmedalenCore"], swiftSettings: strict),
+    // The public HTML pages: values in, bytes out.
+    .target(
+      name: "AlmedalenPages", dependencies: ["AlmedalenCore", "AlmedalenFeeds"],
+      swiftSettings: strict),
     .target(
       name: "AlmedalenStore",
       dependencies: ["AlmedalenCore", "Postgres"],
@@ -50,7 +54,9 @@ let package = Package(
     // Routes, handlers, problem answers: the service's HTTP face.
     .target(
       name: "AlmedalenAPI",
-      dependencies: ["AlmedalenCore", "AlmedalenFeeds", "AlmedalenStore", "HTTPServer"],
+      dependencies: [
+        "AlmedalenCore", "AlmedalenFeeds", "AlmedalenPages", "AlmedalenStore", "HTTPServer",
+      ],
       swiftSettings: strict
     ),
     .executableTarget(
@@ -68,6 +74,9 @@ let package = Package(
       exclude: ["FuzzCorpus"],
       swiftSettings: strict),
     .testTarget(name: "AlmedalenCoreTests", dependencies: ["AlmedalenCore"], swiftSettings: strict),
+    .testTarget(
+      name: "AlmedalenPagesTests", dependencies: ["AlmedalenPages", "AlmedalenFeeds", "AlmedalenCore"],
+      swiftSettings: strict),
     .testTarget(
       name: "AlmedalenFeedsTests", dependencies: ["AlmedalenFeeds", "AlmedalenCore"],
       swiftSettings: strict),

@@ -1,4 +1,5 @@
 import AlmedalenCore
+import AlmedalenPages
 public import AlmedalenStore
 import Foundation
 public import HTTPServer
@@ -25,6 +26,7 @@ public struct Application: Responder {
     AdminRoutes.register(&router)
     FeedRoutes.register(&router)
     RegistrationRoutes.register(&router)
+    PageRoutes.register(&router)
     router.add("GET", "/healthz") { context in Self.health(context.store) }
     router.add("GET", "/robots.txt") { _ in
       Response(
@@ -39,8 +41,15 @@ public struct Application: Responder {
     self.router = router
   }
 
-  /// Every route, for the OpenAPI document's test.
-  public var routes: [(method: String, path: String)] { router.table }
+  /// Every route but the HTML pages: what the OpenAPI document describes.
+  public var routes: [(method: String, path: String)] {
+    router.table.filter { !PageRoutes.isPage($0.path) }
+  }
+
+  /// The HTML pages' routes.
+  public var pageRoutes: [(method: String, path: String)] {
+    router.table.filter { PageRoutes.isPage($0.path) }
+  }
 
   public func respond(to request: Request) throws -> Response {
     let (match, allowed) = router.routeOrMethods(request)
@@ -61,6 +70,23 @@ public struct Application: Responder {
       registrations: registrations)
     do {
       return try handler(context)
+    } catch is PageRoutes.PageNotFound {
+      return PageRoutes.page(
+        context, status: 404,
+        Pages.error(
+          status: 404, title: "Sidan finns inte",
+          message: "Det finns inget här. Seminariet kan vara borttaget eller adressen felskriven.",
+          PageRoutes.context(context)))
+    } catch let problem as Problem where PageRoutes.isPage(request.path) {
+      var response = PageRoutes.page(
+        context, status: problem.status,
+        Pages.error(
+          status: problem.status, title: problem.title, message: problem.detail ?? "",
+          PageRoutes.context(context)))
+      if let retryAfter = problem.retryAfter {
+        response.headers.set("Retry-After", String(retryAfter))
+      }
+      return response
     } catch let problem as Problem {
       return problem.response()
     } catch let error as StoreError {
@@ -83,6 +109,7 @@ public struct Application: Responder {
     // mistyped suffix): none of it is logged.
     if request.path.hasPrefix("/api/v1/registrations/") { return "/api/v1/registrations/{token}" }
     if request.path.hasPrefix("/feeds/attendee/") { return "/feeds/attendee/{token}.ics" }
+    if request.path.hasPrefix("/registrations/") { return "/registrations/{token}" }
     return request.path
   }
 

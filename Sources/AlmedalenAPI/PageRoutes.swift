@@ -1,0 +1,472 @@
+import AlmedalenCore
+import AlmedalenFeeds
+import AlmedalenPages
+import AlmedalenStore
+import Foundation
+import HTTPServer
+
+/// The public pages: the programme, each seminar with its sign-up form, people, organisers,
+/// and the attendee's own registration page. HTML without JavaScript; every answer carries a
+/// Content-Security-Policy, and every form a token that must match a SameSite cookie.
+enum PageRoutes {
+  static func register(_ router: inout Router) {
+    router.add("GET", "/") { try programme($0) }
+    router.add("GET", "/events/{id}") { try event($0) }
+    router.add("POST", "/events/{id}/registrations") { try signUp($0) }
+    router.add("GET", "/people/{id}") { try person($0) }
+    router.add("GET", "/organisers/{id}") { try organiser($0) }
+    router.add("GET", "/registrations/{token}") { try registration($0) }
+    router.add("POST", "/registrations/{token}/cancel") { try cancel($0) }
+    router.add("GET", "/static/site.css") { _ in
+      Response(
+        headers: [
+          "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=86400",
+          "X-Content-Type-Options": "nosniff",
+        ], body: Pages.stylesheet, compressible: true)
+    }
+  }
+
+  /// Paths that are pages rather than API operations (the OpenAPI document leaves them out).
+  static func isPage(_ path: String) -> Bool {
+    path == "/"
+      || ["/events/", "/people/", "/organisers/", "/registrations/", "/static/"]
+        .contains { path.hasPrefix($0) }
+  }
+
+  static let securityHeaders: [(String, String)] = [
+    (
+      "Content-Security-Policy",
+      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        + "base-uri 'none'; frame-ancestors 'none'"
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+  ]
+
+  // MARK: Pages
+
+  static func programme(_ c: RequestContext) throws -> Response {
+    var request = c.request
+    // A form sends its empty selects as `day=`: those mean "any".
+    request.query = request.query.filter { !$0.value.isEmpty }
+    let query: FeedQuery
+    do {
+      query = try FeedQuery(request)
+    } catch {
+      return page(
+        c, status: 422,
+        Pages.error(
+          status: 422, title: "Urvalet går inte att visa",
+          message: error.errors.map { "\($0.field): \($0.message)" }.joined(separator: "; "),
+          context(c)))
+    }
+    let editions = try c.store.editions.list()
+    guard
+      let edition = query.year.flatMap({ year in editions.first { $0.year == year } })
+        ?? query.day.flatMap({ day in editions.first { $0.days.contains(day) } })
+        ?? editions.max(by: { $0.year < $1.year })
+    else {
+      return page(
+        c, status: 200,
+        Pages.error(
+          status: 200, title: "Inget program än", message: "Programmet är inte publicerat ännu.",
+          context(c)))
+    }
+    var chosen = query
+    // Without any choice, the page opens on today during the festival, else its first day.
+    let unfiltered = request.query.allSatisfy { !FeedQuery.names.contains($0.name) }
+    if unfiltered {
+      let today = FestivalTime.day(of: Date())
+      chosen.day = edition.days.contains(today) ? today : edition.firstDay
+    }
+    let key = "page:/?" + chosen.canonical
+    let cache = c.feeds.cache
+    let generation = cache.generation
+    if let bytes = cache.lookup(key) {
+      return page(c, status: 200, bytes.body)
+    }
+    let snapshot = try c.store.feeds.snapshot(
+      chosen.filter(editionID: chosen.day == nil ? edition.id : nil))
+    let choices = try c.store.feeds.filterOptions(editionID: edition.id)
+    var days: [(day: LocalDay, events: [FeedEvent])] = []
+    for event in FeedRoutes.feedEvents(snapshot, c.feeds) {
+      let day = FestivalTime.day(of: event.event.startsAt)
+      if days.last?.day == day {
+        days[days.count - 1].events.append(event)
+      } else {
+        days.append((day, [event]))
+      }
+    }
+    let parts = try chosen.describe(c.store)
+    let suffix = chosen.canonical.isEmpty ? "" : "?" + chosen.canonical
+    let calendar = c.feeds.baseURL + "/feeds/program.ics" + suffix
+    let model = ProgrammePageModel(
+      title: ([edition.name] + (unfiltered ? [] : parts)).joined(separator: " · "),
+      filters: ProgrammeFilters(
+        day: chosen.day?.description, topic: chosen.topic,
+        organiser: chosen.organiser?.uuidString.lowercased(),
+        venue: chosen.venue?.uuidString.lowercased(),
+        accessibility: chosen.accessibility.map(\.rawValue), language: chosen.language,
+        text: chosen.text,
+        days: edition.days.map {
+          FilterOption(
+            value: $0.description,
+            label: LocalTime(FestivalTime.date($0, hour: 12)).swedishDay.capitalizedFirst)
+        },
+        topics: choices.topics.map { FilterOption(value: $0, label: $0) },
+        organisers: choices.organisers.map {
+          FilterOption(value: $0.id.uuidString.lowercased(), label: $0.name)
+        },
+        venues: choices.venues.map {
+          FilterOption(value: $0.id.uuidString.lowercased(), label: $0.name)
+        },
+        languages: choices.languages.map {
+          FilterOption(value: $0, label: languageNames[$0] ?? $0)
+        },
+        features: Accessibility.allCases.map {
+          FilterOption(value: $0.rawValue, label: FeedQuery.swedish($0).capitalizedFirst)
+        }),
+      days: days,
+      feeds: FeedLinks(
+        calendar: calendar, webcal: c.feeds.webcal(calendar),
+        rss: c.feeds.baseURL + "/feeds/program.rss" + suffix),
+      query: chosen.canonical)
+    let body = Pages.programme(model, context(c))
+    cache.store(
+      FeedCache.Entry(
+        body: body, lastModified: nil, contentType: "text/html; charset=utf-8",
+        filename: "program.html"), for: key, renderedIn: generation)
+    return page(c, status: 200, body)
+  }
+
+  static func event(_ c: RequestContext) throws -> Response {
+    let id = try pageID(c)
+    let (model, _) = try eventModel(c, id)
+    return page(c, status: 200, Pages.event(model, context(c)))
+  }
+
+  static func eventModel(_ c: RequestContext, _ id: UUID) throws -> (EventPageModel, FeedEvent) {
+    let snapshot: ProgrammeSnapshot
+    do {
+      snapshot = try c.store.feeds.event(id)
+    } catch StoreError.notFound {
+      throw PageNotFound()
+    }
+    let event = FeedRoutes.feedEvents(snapshot, c.feeds)[0]
+    let counts = try c.store.registrations.counts(eventID: id)
+    let details = event.event
+    let calendar = c.feeds.baseURL + "/feeds/events/" + id.uuidString.lowercased() + ".ics"
+    let model = EventPageModel(
+      event: event,
+      seats: Seats(
+        capacity: details.capacity, confirmed: counts[.confirmed] ?? 0,
+        waitlisted: counts[.waitlisted] ?? 0, registrationOpen: details.registrationOpen),
+      canSignUp: details.status == .published && details.registrationOpen
+        && details.capacity != nil && details.endsAt > Date(),
+      calendar: FeedLinks(calendar: calendar, webcal: c.feeds.webcal(calendar)))
+    return (model, event)
+  }
+
+  static func person(_ c: RequestContext) throws -> Response {
+    let id = try pageID(c)
+    let person: Person
+    do { person = try c.store.people.get(id) } catch StoreError.notFound { throw PageNotFound() }
+    let snapshot = try c.store.feeds.schedule(of: id)
+    let calendar = c.feeds.baseURL + "/feeds/people/" + id.uuidString.lowercased() + ".ics"
+    let subtitle = [person.title, person.organisation, person.party.map { "(\($0))" }]
+      .compactMap { $0 }.joined(separator: ", ")
+    return page(
+      c, status: 200,
+      Pages.listing(
+        ListingPageModel(
+          kind: .person, name: person.name, subtitle: subtitle.isEmpty ? nil : subtitle,
+          events: FeedRoutes.feedEvents(snapshot, c.feeds),
+          feeds: FeedLinks(calendar: calendar, webcal: c.feeds.webcal(calendar))), context(c)))
+  }
+
+  static func organiser(_ c: RequestContext) throws -> Response {
+    let id = try pageID(c)
+    let organiser: Organiser
+    do {
+      organiser = try c.store.organisers.get(id)
+    } catch StoreError.notFound {
+      throw PageNotFound()
+    }
+    var filter = EventFilter.publicProgramme
+    filter.organiserID = id
+    let snapshot = try c.store.feeds.snapshot(filter)
+    let suffix = "?organiser=" + id.uuidString.lowercased()
+    let calendar = c.feeds.baseURL + "/feeds/program.ics" + suffix
+    return page(
+      c, status: 200,
+      Pages.listing(
+        ListingPageModel(
+          kind: .organiser, name: organiser.name, website: organiser.website,
+          events: FeedRoutes.feedEvents(snapshot, c.feeds),
+          feeds: FeedLinks(
+            calendar: calendar, webcal: c.feeds.webcal(calendar),
+            rss: c.feeds.baseURL + "/feeds/program.rss" + suffix)), context(c)))
+  }
+
+  // MARK: Forms
+
+  static func signUp(_ c: RequestContext) throws -> Response {
+    let id = try pageID(c)
+    let form = try checkedForm(c)
+    var (model, event) = try eventModel(c, id)
+    let name = form["name"] ?? ""
+    let email = form["email"] ?? ""
+    model.name = name
+    model.email = email
+    do {
+      let settings = c.registrations
+      try RegistrationRoutes.limit(
+        c, key: "client:" + RegistrationRoutes.clientAddress(c), settings.perClient,
+        settings.clientWindow)
+      try RegistrationRoutes.limit(
+        c, key: "email:" + email.lowercased(), settings.perEmail, settings.emailWindow)
+      let signUp = try c.store.registrations.register(eventID: id, name: name, email: email)
+      var calendar: FeedLinks?
+      var registrationPage: String?
+      if let secret = signUp.secret, let calendarSecret = signUp.calendarSecret {
+        let url = c.feeds.baseURL + "/feeds/attendee/" + calendarSecret + ".ics"
+        calendar = FeedLinks(calendar: url, webcal: c.feeds.webcal(url))
+        registrationPage = c.feeds.baseURL + "/registrations/" + secret
+      }
+      var response = page(
+        c, status: signUp.existing ? 200 : 201,
+        Pages.signedUp(
+          SignedUpPageModel(
+            event: event, status: signUp.registration.status,
+            waitlistPosition: signUp.waitlistPosition, registrationPage: registrationPage,
+            calendar: calendar), context(c)))
+      // The page holds secrets: neither stored nor passed on.
+      response.headers.set("Cache-Control", "no-store")
+      response.headers.set("Referrer-Policy", "no-referrer")
+      return response
+    } catch StoreError.invalid(let validation) {
+      model.problems = Dictionary(
+        validation.problems.map { ($0.field, swedish($0)) }, uniquingKeysWith: { a, _ in a })
+      return page(c, status: 422, Pages.event(model, context(c)))
+    } catch StoreError.lifecycle(let reason) {
+      event.event.details.registrationOpen = false
+      model.canSignUp = false
+      model.problems = ["form": "Anmälan gick inte: " + reason + "."]
+      return page(c, status: 409, Pages.event(model, context(c)))
+    } catch let problem as Problem where problem.status == 429 {
+      model.problems = [
+        "form":
+          "För många anmälningar på kort tid. Försök igen om \(problem.retryAfter ?? 60) sekunder."
+      ]
+      var response = page(c, status: 429, Pages.event(model, context(c)))
+      if let retryAfter = problem.retryAfter {
+        response.headers.set("Retry-After", String(retryAfter))
+      }
+      return response
+    }
+  }
+
+  static func registration(_ c: RequestContext) throws -> Response {
+    let token = try RegistrationRoutes.secret(c)
+    let found: (registration: Registration, waitlistPosition: Int?)
+    do { found = try c.store.registrations.find(secret: token) } catch StoreError.notFound {
+      throw PageNotFound()
+    }
+    let snapshot = try c.store.feeds.event(found.registration.eventID)
+    var response = page(
+      c, status: 200,
+      Pages.registration(
+        RegistrationPageModel(
+          event: FeedRoutes.feedEvents(snapshot, c.feeds)[0], status: found.registration.status,
+          waitlistPosition: found.waitlistPosition,
+          cancelAction: "/registrations/" + token + "/cancel"), context(c)))
+    response.headers.set("Cache-Control", "no-store")
+    response.headers.set("Referrer-Policy", "no-referrer")
+    response.headers.set("X-Robots-Tag", "noindex")
+    return response
+  }
+
+  static func cancel(_ c: RequestContext) throws -> Response {
+    let token = try RegistrationRoutes.secret(c)
+    _ = try checkedForm(c)
+    let registration: Registration
+    do { registration = try c.store.registrations.cancel(secret: token) } catch StoreError.notFound
+    {
+      throw PageNotFound()
+    }
+    let snapshot = try c.store.feeds.event(registration.eventID)
+    var response = page(
+      c, status: 200,
+      Pages.cancelled(event: FeedRoutes.feedEvents(snapshot, c.feeds)[0], context(c)))
+    response.headers.set("Cache-Control", "no-store")
+    response.headers.set("Referrer-Policy", "no-referrer")
+    return response
+  }
+
+  // MARK: Parts
+
+  struct PageNotFound: Error {}
+
+  static let cookieName = "almedalen_form"
+
+  /// The visitor's form token: from their cookie when it is one of ours, else a new one.
+  static func formToken(_ c: RequestContext) -> (token: String, isNew: Bool) {
+    if let token = cookie(c.request, cookieName), token.utf8.count == 43 {
+      return (token, false)
+    }
+    return (Secret.make(), true)
+  }
+
+  static func cookie(_ request: Request, _ name: String) -> String? {
+    for header in request.headers.values("Cookie") {
+      for pair in header.split(separator: ";") {
+        let parts = pair.split(separator: "=", maxSplits: 1)
+        if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
+          return parts[1].trimmingCharacters(in: .whitespaces)
+        }
+      }
+    }
+    return nil
+  }
+
+  static func context(_ c: RequestContext) -> PageContext {
+    PageContext(baseURL: c.feeds.baseURL, formToken: formToken(c).token)
+  }
+
+  /// An HTML answer with the security headers, setting the form cookie when it is new.
+  static func page(_ c: RequestContext, status: Int, _ body: [UInt8]) -> Response {
+    var response = Response(
+      status: status, headers: ["Content-Type": "text/html; charset=utf-8"], body: body,
+      compressible: true)
+    for (name, value) in securityHeaders { response.headers.set(name, value) }
+    response.headers.set("Cache-Control", "no-cache")
+    let (token, isNew) = formToken(c)
+    if isNew {
+      let secure = c.feeds.baseURL.hasPrefix("https://") ? "; Secure" : ""
+      response.headers.add(
+        "Set-Cookie", "\(cookieName)=\(token); Path=/; HttpOnly; SameSite=Strict" + secure)
+    }
+    return response
+  }
+
+  /// The posted form, after the checks against cross-site submission: the browser says the
+  /// request comes from our own site (`Origin`, `Sec-Fetch-Site`), and the form's token
+  /// equals the SameSite cookie's, which another site can neither read nor send.
+  static func checkedForm(_ c: RequestContext) throws -> [String: String] {
+    let request = c.request
+    let type = request.headers["Content-Type"]?.split(separator: ";").first.map {
+      $0.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+    guard type == "application/x-www-form-urlencoded" else {
+      throw Problem(
+        status: 415, title: "Unsupported media type",
+        detail: "Send the form as application/x-www-form-urlencoded.")
+    }
+    if let site = request.headers["Sec-Fetch-Site"], site == "cross-site" {
+      throw forged
+    }
+    if let origin = request.headers["Origin"], origin != "null",
+      origin != Self.origin(c.feeds.baseURL)
+    {
+      throw forged
+    }
+    let form = FormBody.parse(request.body)
+    guard let cookie = cookie(request, cookieName), let field = form["form_token"],
+      constantTimeEqual(cookie, field)
+    else { throw forged }
+    return form
+  }
+
+  static let forged = Problem(
+    status: 403, title: "Forbidden",
+    detail: "The form did not come from this site, or it is too old: reload the page and try again."
+  )
+
+  static func origin(_ url: String) -> String {
+    guard let schemeEnd = url.range(of: "://") else { return url }
+    let rest = url[schemeEnd.upperBound...]
+    let host = rest.prefix { $0 != "/" }
+    return String(url[..<schemeEnd.upperBound]) + host
+  }
+
+  static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    let x = Array(a.utf8)
+    let y = Array(b.utf8)
+    guard x.count == y.count else { return false }
+    var difference: UInt8 = 0
+    for (p, q) in zip(x, y) { difference |= p ^ q }
+    return difference == 0
+  }
+
+  static func pageID(_ c: RequestContext) throws -> UUID {
+    guard let text = c.parameters["id"], let id = UUID(uuidString: text) else {
+      throw PageNotFound()
+    }
+    return id
+  }
+
+  static func swedish(_ problem: FieldProblem) -> String {
+    switch problem.field {
+    case "name": "Skriv ditt namn (högst 200 tecken, inga kontrolltecken)."
+    case "email": "Skriv en e-postadress, till exempel namn@exempel.se."
+    default: problem.message
+    }
+  }
+
+  static let languageNames = [
+    "sv": "Svenska", "en": "Engelska", "fi": "Finska", "ar": "Arabiska", "de": "Tyska",
+    "fr": "Franska", "es": "Spanska", "se": "Samiska",
+  ]
+}
+
+/// `application/x-www-form-urlencoded`: `+` is a space, `%XX` a byte, UTF-8 throughout; the
+/// first of a repeated field wins.
+enum FormBody {
+  static func parse(_ body: [UInt8]) -> [String: String] {
+    var fields: [String: String] = [:]
+    for pair in body.split(separator: UInt8(ascii: "&")) {
+      let parts = pair.split(
+        separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+      guard let name = decode(parts[0]) else { continue }
+      let value = parts.count > 1 ? decode(parts[1]) : ""
+      if let value, fields[name] == nil { fields[name] = value }
+    }
+    return fields
+  }
+
+  static func decode(_ bytes: ArraySlice<UInt8>) -> String? {
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count)
+    var index = bytes.startIndex
+    while index < bytes.endIndex {
+      let byte = bytes[index]
+      if byte == UInt8(ascii: "+") {
+        out.append(UInt8(ascii: " "))
+      } else if byte == UInt8(ascii: "%") {
+        guard index + 2 < bytes.endIndex, let high = hex(bytes[index + 1]),
+          let low = hex(bytes[index + 2])
+        else { return nil }
+        out.append(high << 4 | low)
+        index += 2
+      } else {
+        out.append(byte)
+      }
+      index += 1
+    }
+    return String(validating: out, as: UTF8.self)
+  }
+
+  static func hex(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+    default: nil
+    }
+  }
+}
+
+extension String {
+  /// "tisdag 23 juni" → "Tisdag 23 juni".
+  var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}
