@@ -19,6 +19,8 @@ final class FeedCache: Sendable {
     /// the same data gives the same ETag.
     let tag: String
     let lastModified: Date?
+    /// `Last-Modified` as sent, formatted once rather than per request.
+    let lastModifiedHeader: String?
     let contentType: String
     let filename: String
   }
@@ -115,6 +117,7 @@ extension FeedCache.Entry {
     self.gzipped = nil
     self.tag = Self.hash(body)
     self.lastModified = lastModified
+    self.lastModifiedHeader = lastModified.map(HTTPDateFormat.format)
     self.contentType = contentType
     self.filename = filename
   }
@@ -148,27 +151,27 @@ extension FeedCache.Entry {
   /// The answer to `request`: 304 when its validators match, else the bytes (gzipped when
   /// accepted), with `ETag` per representation as RFC 9110 wants for strong validators.
   func response(to request: Request, cache: String) -> Response {
+    let unchanged = notModified(request)
     var entry = self
-    if !notModified(request) { entry.prepare(for: request) }
-    let gzipped = entry.gzipped
-    let gzip =
-      compressible && gzipped != nil && Gzip.acceptsGzip(request.headers["Accept-Encoding"])
-    let etag = "\"" + tag + (gzip ? "-gz" : "") + "\""
+    if !unchanged { entry.prepare(for: request) }
+    let gzipped =
+      compressible && Gzip.acceptsGzip(request.headers["Accept-Encoding"])
+      ? (unchanged ? [] : entry.gzipped) : nil
     var headers: HTTPHeaders = [
       "Content-Type": contentType,
-      "ETag": etag,
+      "ETag": "\"" + tag + (gzipped != nil ? "-gz" : "") + "\"",
       "Cache-Control": "public, max-age=300",
       "Content-Disposition": "inline; filename=\"\(filename)\"",
       "Access-Control-Allow-Origin": "*",
       "X-Feed-Cache": cache,
     ]
-    if let lastModified {
-      headers.set("Last-Modified", HTTPDateFormat.format(lastModified))
+    if let lastModifiedHeader {
+      headers.set("Last-Modified", lastModifiedHeader)
     }
-    if notModified(request) {
+    if unchanged {
       return Response(status: 304, headers: headers, body: [], compressible: compressible)
     }
-    if gzip, let gzipped {
+    if let gzipped {
       headers.set("Content-Encoding", "gzip")
       return Response(status: 200, headers: headers, body: gzipped, compressible: true)
     }
