@@ -83,7 +83,9 @@ enum PageRoutes {
     let cache = c.feeds.cache
     let generation = cache.generation
     if let bytes = cache.lookup(key) {
-      return page(c, status: 200, bytes.body)
+      var response = page(c, status: 200, bytes.body)
+      response.headers.set("X-Page-Cache", "hit")
+      return response
     }
     let snapshot = try c.store.feeds.snapshot(
       chosen.filter(editionID: chosen.day == nil ? edition.id : nil))
@@ -136,7 +138,9 @@ enum PageRoutes {
       FeedCache.Entry(
         body: body, lastModified: nil, contentType: "text/html; charset=utf-8",
         filename: "program.html"), for: key, renderedIn: generation)
-    return page(c, status: 200, body)
+    var response = page(c, status: 200, body)
+    response.headers.set("X-Page-Cache", "miss")
+    return response
   }
 
   static func event(_ c: RequestContext) throws -> Response {
