@@ -65,9 +65,10 @@ public struct Application: Responder {
       return Problem(status: 404, title: "Not found", detail: "No resource at this path.")
         .response()
     }
-    let context = RequestContext(
+    var context = RequestContext(
       request: request, parameters: parameters, store: store, feeds: feeds,
       registrations: registrations)
+    if PageRoutes.isPage(request.path) { context.formToken = PageRoutes.formToken(request) }
     do {
       return try handler(context)
     } catch is PageRoutes.PageNotFound {

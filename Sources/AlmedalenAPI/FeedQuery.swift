@@ -27,7 +27,8 @@ struct FeedQuery: Hashable, Sendable {
   /// Reads the query; 422 naming every parameter that is not understood.
   init(_ request: Request) throws(Problem) {
     var input = JSONInput()
-    for name in Self.names where request.queryValues(name).count > 1 {
+    // Accessibility may come as a list or as repeated checkboxes; the rest only once.
+    for name in Self.names where name != "accessibility" && request.queryValues(name).count > 1 {
       input.add(name, "give it once")
     }
     if let text = request.queryValue("year") {
@@ -57,8 +58,9 @@ struct FeedQuery: Hashable, Sendable {
       }
       topic = text
     }
-    if let text = request.queryValue("accessibility"), !text.isEmpty {
-      for part in text.split(separator: ",") {
+    let features = request.queryValues("accessibility").joined(separator: ",")
+    if !features.isEmpty {
+      for part in features.split(separator: ",") {
         if let feature = Accessibility(rawValue: String(part)) {
           if !accessibility.contains(feature) { accessibility.append(feature) }
         } else {

@@ -61,6 +61,9 @@ enum PageRoutes {
           context(c)))
     }
     let editions = try c.store.editions.list()
+    if let year = query.year, !editions.contains(where: { $0.year == year }) {
+      throw PageNotFound()
+    }
     guard
       let edition = query.year.flatMap({ year in editions.first { $0.year == year } })
         ?? query.day.flatMap({ day in editions.first { $0.days.contains(day) } })
@@ -79,6 +82,8 @@ enum PageRoutes {
       let today = FestivalTime.day(of: Date())
       chosen.day = edition.days.contains(today) ? today : edition.firstDay
     }
+    // Without a day the page shows one edition: its feed links must say which.
+    if chosen.day == nil { chosen.year = edition.year }
     let key = "page:/?" + chosen.canonical
     let cache = c.feeds.cache
     let generation = cache.generation
@@ -87,8 +92,7 @@ enum PageRoutes {
       response.headers.set("X-Page-Cache", "hit")
       return response
     }
-    let snapshot = try c.store.feeds.snapshot(
-      chosen.filter(editionID: chosen.day == nil ? edition.id : nil))
+    let snapshot = try c.store.feeds.snapshot(chosen.filter(editionID: edition.id))
     let choices = try c.store.feeds.filterOptions(editionID: edition.id)
     var days: [(day: LocalDay, events: [FeedEvent])] = []
     for event in FeedRoutes.feedEvents(snapshot, c.feeds) {
@@ -103,7 +107,8 @@ enum PageRoutes {
     let suffix = chosen.canonical.isEmpty ? "" : "?" + chosen.canonical
     let calendar = c.feeds.baseURL + "/feeds/program.ics" + suffix
     let model = ProgrammePageModel(
-      title: ([edition.name] + (unfiltered ? [] : parts)).joined(separator: " · "),
+      title: ([edition.name] + (unfiltered ? [] : parts.filter { $0 != String(edition.year) }))
+        .joined(separator: " · "),
       filters: ProgrammeFilters(
         day: chosen.day?.description, topic: chosen.topic,
         organiser: chosen.organiser?.uuidString.lowercased(),
@@ -314,8 +319,8 @@ enum PageRoutes {
   static let cookieName = "almedalen_form"
 
   /// The visitor's form token: from their cookie when it is one of ours, else a new one.
-  static func formToken(_ c: RequestContext) -> (token: String, isNew: Bool) {
-    if let token = cookie(c.request, cookieName), token.utf8.count == 43 {
+  static func formToken(_ request: Request) -> (token: String, isNew: Bool) {
+    if let token = cookie(request, cookieName), token.utf8.count == 43 {
       return (token, false)
     }
     return (Secret.make(), true)
@@ -334,7 +339,7 @@ enum PageRoutes {
   }
 
   static func context(_ c: RequestContext) -> PageContext {
-    PageContext(baseURL: c.feeds.baseURL, formToken: formToken(c).token)
+    PageContext(baseURL: c.feeds.baseURL, formToken: c.formToken.token)
   }
 
   /// An HTML answer with the security headers, setting the form cookie when it is new.
@@ -344,7 +349,7 @@ enum PageRoutes {
       compressible: true)
     for (name, value) in securityHeaders { response.headers.set(name, value) }
     response.headers.set("Cache-Control", "no-cache")
-    let (token, isNew) = formToken(c)
+    let (token, isNew) = c.formToken
     if isNew {
       let secure = c.feeds.baseURL.hasPrefix("https://") ? "; Secure" : ""
       response.headers.add(
@@ -363,8 +368,8 @@ enum PageRoutes {
     }
     guard type == "application/x-www-form-urlencoded" else {
       throw Problem(
-        status: 415, title: "Unsupported media type",
-        detail: "Send the form as application/x-www-form-urlencoded.")
+        status: 415, title: "Formuläret kunde inte läsas",
+        detail: "Skicka formuläret som application/x-www-form-urlencoded.")
     }
     if let site = request.headers["Sec-Fetch-Site"], site == "cross-site" {
       throw forged
@@ -382,9 +387,9 @@ enum PageRoutes {
   }
 
   static let forged = Problem(
-    status: 403, title: "Forbidden",
-    detail: "The form did not come from this site, or it is too old: reload the page and try again."
-  )
+    status: 403, title: "Formuläret kunde inte skickas",
+    detail: "Det kom inte från den här webbplatsen, eller så är sidan för gammal. "
+      + "Ladda om sidan och försök igen.")
 
   static func origin(_ url: String) -> String {
     guard let schemeEnd = url.range(of: "://") else { return url }

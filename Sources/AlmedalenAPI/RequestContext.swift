@@ -10,6 +10,9 @@ struct RequestContext: Sendable {
   let store: FestivalStore
   let feeds: FeedSettings
   let registrations: RegistrationSettings
+  /// For pages: the visitor's form token (from their cookie, or new for this request, the
+  /// same for the form and the cookie that goes with it).
+  var formToken: (token: String, isNew: Bool) = ("", false)
 
   /// A path parameter that must be an id; 404 when it is not one.
   func id(_ name: String) throws(Problem) -> UUID {

@@ -129,10 +129,12 @@ class Server:
             return ""
 
 
-def start_server(env: dict[str, str], name: str, logdir: Path) -> Server:
+def start_server(env: dict[str, str], name: str, logdir: Path, port: int | None = None) -> Server:
+    """`port`: a fixed port (for a server whose ALMEDALEN_PUBLIC_URL names it); else a free one."""
+    fixed = port
     last_error = ""
     for _attempt in range(3):  # a port found free may be taken before the server binds it
-        port = free_port()
+        port = fixed or free_port()
         log = logdir / f"serve-{name}-{port}.log"
         with open(log, "wb") as err:
             process = subprocess.Popen(
