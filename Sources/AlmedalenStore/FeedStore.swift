@@ -58,7 +58,7 @@ public struct FeedStore: Sendable {
   /// Every public event matching `filter`, in time order, with names resolved.
   public func snapshot(_ filter: EventFilter) throws -> ProgrammeSnapshot {
     try Self.checkText(filter)
-    return try pool.transaction(.init(isolation: .repeatableRead)) { connection in
+    return try pool.transaction(.init(isolation: .repeatableRead, retries: 3)) { connection in
       let rows = try connection.query(
         "SELECT e.number, " + EventStore.columns + " FROM events e WHERE "
           + EventStore.filterClause
@@ -74,7 +74,7 @@ public struct FeedStore: Sendable {
     changes: [ProgrammeChange], snapshot: ProgrammeSnapshot
   ) {
     try Self.checkText(filter)
-    return try pool.transaction(.init(isolation: .repeatableRead)) { connection in
+    return try pool.transaction(.init(isolation: .repeatableRead, retries: 3)) { connection in
       let rows = try connection.query(
         """
         SELECT c.id, c.event_id, c.changed_at, c.action,
@@ -118,7 +118,8 @@ public struct FeedStore: Sendable {
 
   /// One public event (published or cancelled); not found for a draft.
   public func event(_ id: UUID) throws -> ProgrammeSnapshot {
-    let snapshot = try pool.transaction(.init(isolation: .repeatableRead)) { connection in
+    let snapshot = try pool.transaction(.init(isolation: .repeatableRead, retries: 3)) {
+      connection in
       let rows = try connection.query(
         "SELECT e.number, " + EventStore.columns
           + " FROM events e WHERE e.id = $1 AND e.status <> 'draft'", [id])
@@ -133,7 +134,7 @@ public struct FeedStore: Sendable {
   /// What the public programme of an edition can be filtered by: its topics, languages,
   /// and the organisers and venues that have public events, each sorted for people.
   public func filterOptions(editionID: UUID) throws -> FilterChoices {
-    try pool.transaction(.init(isolation: .repeatableRead)) { connection in
+    try pool.transaction(.init(isolation: .repeatableRead, retries: 3)) { connection in
       var choices = FilterChoices()
       choices.topics = try connection.query(
         """

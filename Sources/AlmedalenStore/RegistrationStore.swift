@@ -226,7 +226,7 @@ public struct RegistrationStore: Sendable {
 
   /// Everything kept about one person (GDPR article 15): their sign-ups with the events.
   public func export(email: String) throws -> [(registration: Registration, event: Event)] {
-    try pool.transaction(.init(isolation: .repeatableRead)) { connection in
+    try pool.transaction(.init(isolation: .repeatableRead, retries: 3)) { connection in
       let registrations = try connection.query(
         "SELECT " + Self.columns
           + " FROM registrations WHERE lower(email) = lower($1) ORDER BY arrival", [email]
@@ -263,7 +263,7 @@ public struct RegistrationStore: Sendable {
   public func calendar(secret: String) throws -> (
     snapshot: ProgrammeSnapshot, registrations: [UUID: Registration]
   ) {
-    try pool.transaction(.init(isolation: .repeatableRead)) { connection in
+    try pool.transaction(.init(isolation: .repeatableRead, retries: 3)) { connection in
       guard
         let attendee = try connection.query(
           """
