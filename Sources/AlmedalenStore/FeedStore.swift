@@ -148,19 +148,21 @@ public struct FeedStore: Sendable {
         WHERE e.edition_id = $1 AND e.status <> 'draft' ORDER BY 1
         """, [editionID]
       ).map { try $0.decode("language") }
+      // Ids first, then names: a correlated EXISTS per organiser took 0.7 s on 5,000 events.
       choices.organisers = try connection.query(
         """
-        SELECT o.id, o.name FROM organisers o WHERE EXISTS (
-          SELECT 1 FROM events e WHERE e.edition_id = $1 AND e.status <> 'draft'
-            AND (e.organiser_id = o.id OR EXISTS (
-              SELECT 1 FROM event_organisers eo WHERE eo.event_id = e.id AND eo.organiser_id = o.id)))
+        SELECT o.id, o.name FROM organisers o WHERE o.id IN (
+          SELECT e.organiser_id FROM events e WHERE e.edition_id = $1 AND e.status <> 'draft'
+          UNION
+          SELECT eo.organiser_id FROM event_organisers eo JOIN events e ON e.id = eo.event_id
+          WHERE e.edition_id = $1 AND e.status <> 'draft')
         ORDER BY o.name, o.id
         """, [editionID]
       ).map { (try $0.decode("id"), try $0.decode("name")) }
       choices.venues = try connection.query(
         """
-        SELECT v.id, v.name FROM venues v WHERE EXISTS (
-          SELECT 1 FROM events e WHERE e.edition_id = $1 AND e.status <> 'draft' AND e.venue_id = v.id)
+        SELECT v.id, v.name FROM venues v WHERE v.id IN (
+          SELECT e.venue_id FROM events e WHERE e.edition_id = $1 AND e.status <> 'draft')
         ORDER BY v.name, v.id
         """, [editionID]
       ).map { (try $0.decode("id"), try $0.decode("name")) }
