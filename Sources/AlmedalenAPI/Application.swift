@@ -90,6 +90,18 @@ public struct Application: Responder {
       return response
     } catch let problem as Problem {
       return problem.response()
+    } catch let error as StoreError where PageRoutes.isPage(request.path) {
+      let problem = Self.problem(for: error)
+      var response = PageRoutes.page(
+        context, status: problem.status,
+        Pages.error(
+          status: problem.status,
+          title: error.isUnavailable ? "Tillfälligt avbrott" : problem.title,
+          message: error.isUnavailable
+            ? "Programmet går inte att nå just nu. Försök igen om en stund." : problem.detail ?? "",
+          PageRoutes.context(context)))
+      if error.isUnavailable { response.headers.set("Retry-After", "5") }
+      return response
     } catch let error as StoreError {
       return Self.problem(for: error).response(retryAfter: error.isUnavailable ? "5" : nil)
     } catch {
