@@ -1,4 +1,5 @@
 import AlmedalenFeeds
+import Dispatch
 import Foundation
 import HTTPServer
 import Synchronization
@@ -45,6 +46,47 @@ final class FeedCache: Sendable {
 
   private let state = Mutex(State())
   private let limits: Limits
+  /// Renders under way, by key and generation: after a change, the many clients polling one
+  /// feed wait for one render instead of each making their own.
+  private let flights = Mutex<[String: Flight]>([:])
+
+  private final class Flight: Sendable {
+    let group = DispatchGroup()
+    let entry = Mutex<Entry?>(nil)
+    init() { group.enter() }
+  }
+
+  /// Renders `key` once for every caller that asks while it is under way in `generation`
+  /// (nil: not cached, so each renders alone). A caller that waited longer than `patience`,
+  /// or whose leader failed, renders for itself.
+  func render(
+    _ key: String, generation: UInt64?, patience: DispatchTimeInterval = .seconds(20),
+    _ body: () throws -> Entry
+  ) throws -> Entry {
+    guard let generation else { return try body() }
+    let id = key + "#" + String(generation)
+    let (flight, leads) = flights.withLock { flights -> (Flight, Bool) in
+      if let flight = flights[id] { return (flight, false) }
+      let flight = Flight()
+      flights[id] = flight
+      return (flight, true)
+    }
+    if leads {
+      defer {
+        _ = flights.withLock { $0.removeValue(forKey: id) }
+        flight.group.leave()
+      }
+      let entry = try body()
+      flight.entry.withLock { $0 = entry }
+      return entry
+    }
+    if flight.group.wait(timeout: .now() + patience) == .success,
+      let entry = flight.entry.withLock({ $0 })
+    {
+      return entry
+    }
+    return try body()
+  }
 
   init(limits: Limits = Limits()) { self.limits = limits }
 

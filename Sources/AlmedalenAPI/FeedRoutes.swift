@@ -210,7 +210,7 @@ enum FeedRoutes {
       }
       return entry.response(to: c.request, cache: "hit")
     }
-    var entry = try render()
+    var entry = try cache.render(key, generation: generation, render)
     if !entry.notModified(c.request) { entry.prepare(for: c.request) }
     cache.store(entry, for: key, renderedIn: generation)
     return entry.response(to: c.request, cache: "miss")
