@@ -79,6 +79,7 @@ let package = Package(
       swiftSettings: strict),
     .testTarget(
       name: "AlmedalenFeedsTests", dependencies: ["AlmedalenFeeds", "AlmedalenCore"],
+      exclude: ["FuzzCorpus"],
       swiftSettings: strict),
     .testTarget(
       name: "AlmedalenStoreTests",

@@ -152,7 +152,10 @@ public enum RSSWriter {
   }
 
   /// The API's wire names as a Swedish reader knows them; an unknown name is shown as it is
-  /// rather than hidden, so a new field never silently drops out of the notice.
+  /// rather than hidden, so a new field never silently drops out of the notice, with every
+  /// `_` a space. Scalar by scalar: Foundation's `replacingOccurrences` compares characters,
+  /// and left a `_` followed by a combining mark alone (FuzzCorpus/RSS/
+  /// moved-with-start-venue-and-fields.bin).
   static func swedishFieldName(_ wireName: String) -> String {
     switch wireName {
     case "title": "titel"
@@ -173,7 +176,7 @@ public enum RSSWriter {
     case "panels": "paneler"
     case "participants": "medverkande"
     case "status": "status"
-    default: wireName.replacingOccurrences(of: "_", with: " ")
+    default: String(String.UnicodeScalarView(wireName.unicodeScalars.map { $0 == "_" ? " " : $0 }))
     }
   }
 
