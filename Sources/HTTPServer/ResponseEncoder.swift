@@ -80,6 +80,8 @@ struct ResponseEncoder: Sendable {
     let head =
       "HTTP/1.1 \(status) \(Response.reason(status))\r\nDate: \(HTTPDate.now())\r\n"
       + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.count)\r\n"
+      // Overload and slow handlers pass: tell clients when to come back (RFC 9110 §10.2.3).
+      + (status == 503 ? "Retry-After: 5\r\n" : "")
       + "Connection: close\r\nX-Request-Id: \(requestID)\r\n\r\n"
     return Array(head.utf8) + body
   }

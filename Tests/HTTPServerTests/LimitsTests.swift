@@ -102,6 +102,7 @@ import Testing
       let response = try client.exchange(getRequest("/slow"), timeout: .seconds(3))
       let elapsed = ContinuousClock.now - start
       #expect(response.status == 503)
+      #expect(response.header("Retry-After") == "5")
       #expect(response.closesConnection)
       #expect(elapsed >= .milliseconds(450))
       #expect(elapsed < .milliseconds(1400))

@@ -1,0 +1,332 @@
+"""What the soak's driver and audit share: the HTTP client that logs every request and
+answer, the server processes, and psql.
+
+Python's standard library only (scripts/soak runs it with the system python3).
+
+Every answer is classified by what it tells about a write:
+
+  ok           2xx or 304: acknowledged; a write must be in the database
+  refused      4xx: refused; a write must have changed nothing
+  unavailable  503: refused for now; a write may or may not have been applied (a commit
+               whose outcome the server could not learn is 503 too), and it must carry
+               Retry-After
+  error        any other 5xx: a finding; outcome unknown
+  not_sent     the connection could not be opened: nothing was sent, nothing applied
+  unknown      the connection broke after the request went out (a server killed, a reset):
+               may or may not have been applied
+  timeout      no answer within the client's timeout: a finding (requests must not hang);
+               outcome unknown
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Outcomes after which a write may have been applied, or not.
+MAYBE = {"unavailable", "error", "unknown", "timeout"}
+
+# What the log keeps of a JSON answer (a sign-up's, an event's, a problem's).
+ANSWER_KEYS = ("status", "waitlist_position", "existing", "cancel_url", "event_id", "version", "title")
+
+
+def now_iso() -> str:
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z"
+
+
+class RequestLog:
+    """requests.jsonl: one line per request with its answer, written as it ends."""
+
+    def __init__(self, path: Path, started: float):
+        self.path = path
+        self.started = started
+        self._lock = threading.Lock()
+        self._file = open(path, "a", encoding="utf-8")
+        self._next = 0
+
+    def next_id(self) -> int:
+        with self._lock:
+            self._next += 1
+            return self._next
+
+    def write(self, record: dict) -> None:
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        with self._lock:
+            self._file.write(line + "\n")
+
+    def flush(self) -> None:
+        with self._lock:
+            self._file.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()
+
+
+@dataclass
+class Answer:
+    record: dict
+    status: int | None
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def outcome(self) -> str:
+        return self.record["outcome"]
+
+    def json(self):
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+def classify(status: int) -> str:
+    if 200 <= status < 400:
+        return "ok"
+    if status == 503:
+        return "unavailable"
+    if 400 <= status < 500:
+        return "refused"
+    return "error"
+
+
+class Client:
+    """Sends one request per connection (Connection: close), so that what a broken connection
+    may have carried is always exactly one request. Logs request and answer."""
+
+    def __init__(self, log: RequestLog, timeout: float):
+        self.log = log
+        self.timeout = timeout
+
+    def send(
+        self,
+        server: "Server",
+        kind: str,
+        method: str,
+        path: str,
+        body: dict | bytes | None = None,
+        headers: dict[str, str] | None = None,
+        note: dict | None = None,
+        worker: str = "",
+        keep_body: bool = False,
+    ) -> Answer:
+        headers = dict(headers or {})
+        headers.setdefault("Connection", "close")
+        data = None
+        if isinstance(body, dict):
+            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            headers.setdefault("Content-Type", "application/json")
+        elif body is not None:
+            data = body
+        record = {
+            "id": self.log.next_id(),
+            "t": round(time.monotonic() - self.log.started, 4),
+            "at": now_iso(),
+            "worker": worker,
+            "server": server.name,
+            "port": server.port,
+            "kind": kind,
+            "method": method,
+            "path": path,
+        }
+        if note:
+            record.update(note)
+        if "If-None-Match" in headers:
+            record["if_none_match"] = headers["If-None-Match"]
+        if "If-Match" in headers:
+            record["if_match"] = headers["If-Match"]
+        status = None
+        answer_headers: dict[str, str] = {}
+        payload = b""
+        started = time.monotonic()
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=self.timeout)
+        try:
+            try:
+                connection.connect()
+            except TimeoutError as error:
+                record.update(outcome="timeout", error=f"connect: {error!r}", sent=False)
+                return Answer(record, None, {}, b"")
+            except OSError as error:
+                record.update(outcome="not_sent", error=f"connect: {error!r}")
+                return Answer(record, None, {}, b"")
+            try:
+                connection.request(method, path, body=data, headers=headers)
+                response = connection.getresponse()
+                payload = response.read()
+                status = response.status
+                answer_headers = {k.lower(): v for k, v in response.getheaders()}
+            except TimeoutError as error:
+                record.update(outcome="timeout", error=repr(error))
+                return Answer(record, None, {}, b"")
+            except (OSError, http.client.HTTPException) as error:
+                record.update(outcome="unknown", error=repr(error))
+                return Answer(record, None, {}, b"")
+            record["status"] = status
+            record["outcome"] = classify(status)
+            record["bytes"] = len(payload)
+            for name in ("etag", "retry-after", "x-feed-cache", "x-page-cache", "content-type"):
+                if name in answer_headers:
+                    record[name.replace("-", "_")] = answer_headers[name]
+            if status >= 400 or keep_body:
+                record["body"] = payload[:300].decode("utf-8", "replace")
+            if "json" in answer_headers.get("content-type", "") and len(payload) < 200_000:
+                try:
+                    parsed = json.loads(payload)
+                except ValueError:
+                    parsed = None
+                if isinstance(parsed, dict):
+                    picked = {k: parsed[k] for k in ANSWER_KEYS if k in parsed}
+                    if picked:
+                        record["answer"] = picked
+            return Answer(record, status, answer_headers, payload)
+        finally:
+            connection.close()
+            record["ms"] = round((time.monotonic() - started) * 1000, 1)
+            record["t_end"] = round(time.monotonic() - self.log.started, 4)
+            self.log.write(record)
+
+
+# --------------------------------------------------------------------------------------------
+# Server processes
+
+
+@dataclass
+class Server:
+    """One `almedalen serve` on a fixed port of 127.0.0.1 (the same port after a restart)."""
+
+    name: str
+    port: int
+    binary: str
+    env: dict[str, str]
+    log_path: Path
+    pid_file: Path
+    cwd: str
+    process: subprocess.Popen | None = None
+    starts: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> float:
+        """Starts it and waits until GET /healthz is 200; returns the seconds that took."""
+        started = time.monotonic()
+        with self.lock:
+            self.starts += 1
+            with open(self.log_path, "ab") as log:
+                log.write(f"\n### soak: start #{self.starts} at {now_iso()}\n".encode())
+                log.flush()
+                self.process = subprocess.Popen(
+                    [self.binary, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                    cwd=self.cwd,
+                    env=self.env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=log,
+                )
+            with open(self.pid_file, "a", encoding="utf-8") as pids:
+                pids.write(f"{self.process.pid} {self.name}\n")
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"server {self.name} exited {self.process.returncode} while starting; see {self.log_path}"
+                )
+            try:
+                status = health(self.port, 2.0)
+                if status == 200:
+                    return time.monotonic() - started
+                last = f"GET /healthz answered {status}"
+            except OSError as error:
+                last = repr(error)
+            time.sleep(0.05)
+        raise RuntimeError(f"server {self.name} did not become healthy in {timeout} s: {last}")
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        with self.lock:
+            if self.process and self.process.poll() is None:
+                self.process.send_signal(signal.SIGKILL)
+                self.process.wait(timeout=10)
+            with open(self.log_path, "ab") as log:
+                log.write(f"\n### soak: SIGKILL at {now_iso()}\n".encode())
+
+    def stop(self) -> int | None:
+        """SIGTERM (graceful), then SIGKILL after 15 s; returns the exit code."""
+        with self.lock:
+            process = self.process
+            if process is None:
+                return None
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
+            return process.returncode
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+def health(port: int, timeout: float) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", "/healthz", headers={"Connection": "close"})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --------------------------------------------------------------------------------------------
+# psql
+
+
+def psql_rows(psql: str, url: str, sql: str, timeout: float = 120) -> list[list[str]]:
+    """Rows of `sql`, fields split; NULL comes out as the empty string."""
+    result = subprocess.run(
+        [psql, "-X", "-q", "-A", "-t", "-F", "\x1f", "-R", "\x1e", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"psql failed ({result.returncode}) on {sql[:200]!r}: {result.stderr.strip()}")
+    text = result.stdout.removesuffix("\n")
+    return [row.split("\x1f") for row in text.split("\x1e") if row]
+
+
+def uuid_array(ids) -> str:
+    """A uuid[] literal for SQL; only hex and dashes get through."""
+    clean = []
+    for value in ids:
+        if not all(c in "0123456789abcdef-" for c in value.lower()):
+            raise ValueError(f"not a uuid: {value!r}")
+        clean.append(value.lower())
+    return "'{" + ",".join(clean) + "}'::uuid[]"
+
+
+def env_int(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    return int(text) if text else default
