@@ -75,7 +75,8 @@ let package = Package(
       swiftSettings: strict),
     .testTarget(name: "AlmedalenCoreTests", dependencies: ["AlmedalenCore"], swiftSettings: strict),
     .testTarget(
-      name: "AlmedalenPagesTests", dependencies: ["AlmedalenPages", "AlmedalenFeeds", "AlmedalenCore"],
+      name: "AlmedalenPagesTests",
+      dependencies: ["AlmedalenPages", "AlmedalenFeeds", "AlmedalenCore"],
       swiftSettings: strict),
     .testTarget(
       name: "AlmedalenFeedsTests", dependencies: ["AlmedalenFeeds", "AlmedalenCore"],
