@@ -1,4 +1,3 @@
-import AlmedalenFeeds
 import Dispatch
 import Foundation
 import HTTPServer
@@ -244,17 +243,15 @@ extension FeedCache.Entry {
   }
 }
 
-/// IMF-fixdate (`Tue, 03 Jul 2012 10:00:00 GMT`) both ways, locale-free.
+/// `Last-Modified` and `If-Modified-Since`: formatted by the server's own IMF-fixdate, parsed
+/// here, locale-free.
 enum HTTPDateFormat {
-  static let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
   static let months = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
   ]
 
   static func format(_ date: Date) -> String {
-    let t = LocalTime(utc: date)
-    return "\(days[t.weekday]), \(two(t.day)) \(months[t.month - 1]) \(t.year) "
-      + "\(two(t.hour)):\(two(t.minute)):\(two(t.second)) GMT"
+    HTTPDate.format(Int(date.timeIntervalSince1970.rounded(.down)))
   }
 
   private static let utc: Calendar = {
@@ -278,6 +275,4 @@ enum HTTPDateFormat {
         year: year, month: monthIndex + 1, day: day, hour: clock[0], minute: clock[1],
         second: clock[2]))
   }
-
-  private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 }

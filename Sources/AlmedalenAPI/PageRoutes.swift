@@ -228,13 +228,7 @@ enum PageRoutes {
     model.name = name
     model.email = email
     do {
-      let settings = c.registrations
-      try RegistrationRoutes.limit(
-        c, key: "client:" + RegistrationRoutes.clientAddress(c), settings.perClient,
-        settings.clientWindow)
-      try RegistrationRoutes.limit(
-        c, key: "email:" + email.lowercased(), settings.perEmail, settings.emailWindow)
-      let signUp = try c.store.registrations.register(eventID: id, name: name, email: email)
+      let signUp = try RegistrationRoutes.register(c, eventID: id, name: name, email: email)
       var calendar: FeedLinks?
       var registrationPage: String?
       if let secret = signUp.secret, let calendarSecret = signUp.calendarSecret {

@@ -61,12 +61,7 @@ enum RegistrationRoutes {
     let name = input.string(body, "name", required: true)
     let email = input.string(body, "email", required: true)
     try input.check()
-    let settings = c.registrations
-    try limit(c, key: "client:" + clientAddress(c), settings.perClient, settings.clientWindow)
-    try limit(
-      c, key: "email:" + (email ?? "").lowercased(), settings.perEmail, settings.emailWindow)
-    let signUp = try c.store.registrations.register(
-      eventID: eventID, name: name ?? "", email: email ?? "")
+    let signUp = try register(c, eventID: eventID, name: name ?? "", email: email ?? "")
     var object: [String: Any] = [
       "event_id": eventID.wire, "status": signUp.registration.status.rawValue,
       "waitlist_position": signUp.waitlistPosition.map { $0 as Any } ?? NSNull(),
@@ -80,6 +75,16 @@ enum RegistrationRoutes {
     }
     return JSONOutput.response(
       object, status: signUp.existing ? 200 : 201, headers: [("Cache-Control", "no-store")])
+  }
+
+  /// One sign-up, from the API or the page's form: both rate limits, then the store.
+  static func register(_ c: RequestContext, eventID: UUID, name: String, email: String) throws
+    -> RegistrationStore.SignUp
+  {
+    let settings = c.registrations
+    try limit(c, key: "client:" + clientAddress(c), settings.perClient, settings.clientWindow)
+    try limit(c, key: "email:" + email.lowercased(), settings.perEmail, settings.emailWindow)
+    return try c.store.registrations.register(eventID: eventID, name: name, email: email)
   }
 
   /// 429 with Retry-After once `key` is over its limit in the current window.

@@ -88,7 +88,7 @@ struct ResponseEncoder: Sendable {
 }
 
 /// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), formatted once a second.
-enum HTTPDate {
+package enum HTTPDate {
   private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
   private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
   private static let months = [
@@ -106,7 +106,8 @@ enum HTTPDate {
     }
   }
 
-  static func format(_ seconds: Int) -> String {
+  /// The IMF-fixdate of a moment in seconds since 1970 (for `Date` and `Last-Modified`).
+  package static func format(_ seconds: Int) -> String {
     var time = time_t(seconds)
     var parts = tm()
     gmtime_r(&time, &parts)
