@@ -90,7 +90,7 @@ package struct HTTPConnection: Sendable {
   /// The head being read, waiting for its body, or being answered.
   package private(set) var head: RequestHead?
   /// Offsets in the connection's whole input: where the current request's head began and
-  /// ended (drop-in for observers such as the fuzzer; compaction does not move them).
+  /// ended, for observers such as the fuzzer (compaction does not move them).
   package private(set) var requestStart = 0
   package private(set) var headEnd = 0
   private var input: [UInt8] = []
