@@ -6,7 +6,8 @@ import Postgres
 public struct TokenStore: Sendable {
   let pool: ConnectionPool
 
-  static let columns: PostgresQuery = "id, name, role, organiser_id, created_at, last_used_at, revoked_at"
+  static let columns: PostgresQuery =
+    "id, name, role, organiser_id, created_at, last_used_at, revoked_at"
 
   /// Creates a token and returns it with its secret.
   public func create(name: String, role: TokenRole, organiserID: UUID? = nil) throws -> (

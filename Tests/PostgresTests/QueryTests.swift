@@ -93,7 +93,9 @@ extension ServerTests {
 
     @Test func arrayParametersArriveWholeWithAwkwardElements() throws {
       try withTestConnection("query_arrays") { connection throws in
-        let words = ["plain", "with space", "comma,inside", "\"quoted\"", "back\\slash", "NULL", ""]
+        let words = [
+          "plain", "with space", "comma,inside", "\"quoted\"", "back\\slash", "NULL", "",
+        ]
         let ids = [UUID(), UUID()]
         let row = try connection.query(
           """
