@@ -16,8 +16,9 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
   package private(set) var parameters: [String?]
 
   public init(stringLiteral literal: StaticString) {
-    texts = [literal.description]
+    texts = [""]
     parameters = []
+    append(literal: literal)
   }
 
   public init(stringInterpolation: StringInterpolation) {
@@ -50,8 +51,28 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
     lhs.append(rhs)
   }
 
+  private mutating func append(literal: StaticString) {
+    let text = literal.description
+    assert(
+      !Self.holdsPlaceholder(text),
+      "a hand-written $n in a PostgresQuery: interpolate the value instead, so the query numbers it"
+    )
+    append(text: text)
+  }
+
   private mutating func append(text: String) {
     texts[texts.count - 1] += text
+  }
+
+  /// Whether text holds `$` and a digit: a placeholder written by hand, which the numbering
+  /// would not see. (A dollar-quote tag cannot start with a digit.)
+  private static func holdsPlaceholder(_ text: String) -> Bool {
+    var afterDollar = false
+    for byte in text.utf8 {
+      if afterDollar, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { return true }
+      afterDollar = byte == UInt8(ascii: "$")
+    }
+    return false
   }
 
   private mutating func append(parameter: String?) {
@@ -66,7 +87,7 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
     public init(literalCapacity: Int, interpolationCount: Int) {}
 
     public mutating func appendLiteral(_ literal: StaticString) {
-      query.append(text: literal.description)
+      query.append(literal: literal)
     }
 
     /// A parameter: `$n` in the text, the value sent apart from it.

@@ -56,6 +56,14 @@ private enum Scratch: String, PostgresIdentifier {
     #expect(query.parameters == ["1"])
   }
 
+  @Test func handWrittenPlaceholderInAQueryIsRefused() async {
+    // Debug builds only (an assertion), which is where the tests run.
+    await #expect(processExitsWith: .failure) {
+      let query: PostgresQuery = "SELECT * FROM t WHERE id = $1"
+      _ = query.sql
+    }
+  }
+
   @Test func joinedFragmentsAreNumberedAcrossSeparators() {
     let conditions: [PostgresQuery] = ["a = \(1)", "b = \(2)", "c IS NULL", "d = \(3)"]
     let joined = conditions.joined(separator: " AND ")
