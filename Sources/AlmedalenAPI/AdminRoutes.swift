@@ -5,27 +5,233 @@ import HTTPServer
 
 /// `/api/v1`: editions, organisers, venues, people, events, conflicts (API.md).
 enum AdminRoutes {
-  static func register(_ router: inout Router) {
-    router.add("POST", "/api/v1/editions", createEdition)
-    router.add("GET", "/api/v1/editions", listEditions)
-    router.add("POST", "/api/v1/organisers", createOrganiser)
-    router.add("GET", "/api/v1/organisers", listOrganisers)
-    router.add("GET", "/api/v1/organisers/{id}", getOrganiser)
-    router.add("POST", "/api/v1/venues", createVenue)
-    router.add("GET", "/api/v1/venues", listVenues)
-    router.add("GET", "/api/v1/venues/{id}", getVenue)
-    router.add("POST", "/api/v1/people", createPerson)
-    router.add("GET", "/api/v1/people", listPeople)
-    router.add("GET", "/api/v1/people/{id}", getPerson)
-    router.add("POST", "/api/v1/events", createEvent)
-    router.add("GET", "/api/v1/events", listEvents)
-    router.add("GET", "/api/v1/events/{id}", getEvent)
-    router.add("PATCH", "/api/v1/events/{id}", patchEvent)
-    router.add("DELETE", "/api/v1/events/{id}", deleteEvent)
-    router.add("POST", "/api/v1/events/{id}/publish", publishEvent)
-    router.add("POST", "/api/v1/events/{id}/cancel", cancelEvent)
-    router.add("GET", "/api/v1/events/{id}/history", eventHistory)
-    router.add("GET", "/api/v1/conflicts", listConflicts)
+  static let routes: [Route] = [
+    .api(
+      .post, "/api/v1/editions",
+      Operation(
+        id: "createEdition", summary: "Add an edition (admin)", tag: .editions,
+        body: "EditionInput", success: .created("The new edition", schema: "Edition"),
+        errors: [403, 409]), createEdition),
+    .api(
+      .get, "/api/v1/editions",
+      Operation(
+        id: "listEditions", summary: "Every edition, oldest first", tag: .editions,
+        success: .ok("The editions", schema: "EditionList")), listEditions),
+    .api(
+      .post, "/api/v1/organisers",
+      Operation(
+        id: "createOrganiser", summary: "Add an organiser (admin)", tag: .organisers,
+        body: "OrganiserInput", success: .created("The new organiser", schema: "Organiser"),
+        errors: [403]), createOrganiser),
+    .api(
+      .get, "/api/v1/organisers",
+      Operation(
+        id: "listOrganisers", summary: "Organisers by name, a page at a time", tag: .organisers,
+        parameters: listParameters, success: .ok("A page", schema: "OrganiserPage"),
+        errors: [400, 422]), listOrganisers),
+    .api(
+      .get, "/api/v1/organisers/{id}",
+      Operation(
+        id: "getOrganiser", summary: "One organiser", tag: .organisers, parameters: [.id],
+        success: .ok("The organiser", schema: "Organiser", etag: true), errors: [400, 404]),
+      getOrganiser),
+    .api(
+      .post, "/api/v1/venues",
+      Operation(
+        id: "createVenue", summary: "Add a venue (admin)", tag: .venues, body: "VenueInput",
+        success: .created("The new venue", schema: "Venue"), errors: [403]), createVenue),
+    .api(
+      .get, "/api/v1/venues",
+      Operation(
+        id: "listVenues", summary: "Venues by name, a page at a time", tag: .venues,
+        parameters: listParameters, success: .ok("A page", schema: "VenuePage"),
+        errors: [400, 422]), listVenues),
+    .api(
+      .get, "/api/v1/venues/{id}",
+      Operation(
+        id: "getVenue", summary: "One venue", tag: .venues, parameters: [.id],
+        success: .ok("The venue", schema: "Venue", etag: true), errors: [400, 404]), getVenue),
+    .api(
+      .post, "/api/v1/people",
+      Operation(
+        id: "createPerson", summary: "Add a person (admin or organiser)", tag: .people,
+        body: "PersonInput", success: .created("The new person", schema: "Person")),
+      createPerson),
+    .api(
+      .get, "/api/v1/people",
+      Operation(
+        id: "listPeople", summary: "People by name, a page at a time", tag: .people,
+        parameters: listParameters, success: .ok("A page", schema: "PersonPage"),
+        errors: [400, 422]), listPeople),
+    .api(
+      .get, "/api/v1/people/{id}",
+      Operation(
+        id: "getPerson", summary: "One person", tag: .people, parameters: [.id],
+        success: .ok("The person", schema: "Person", etag: true), errors: [400, 404]), getPerson),
+    .api(
+      .post, "/api/v1/events",
+      Operation(
+        id: "createEvent", summary: "Create a draft", tag: .events,
+        description: """
+          `organiser_id` may be left out with an organiser's token: the token's own \
+          organiser is taken. An organiser's token may create events only for its own \
+          organiser. The answer carries the conflicts the event would cause in `warnings`.
+          """,
+        body: "EventInput",
+        success: .created("The new draft", schema: "Event", etag: true, links: eventLinks),
+        errors: [403]), createEvent),
+    .api(
+      .get, "/api/v1/events",
+      Operation(
+        id: "listEvents", summary: "Events in time order, a page at a time", tag: .events,
+        description: """
+          An admin sees every event; an organiser's token sees published and cancelled \
+          events and its own organiser's drafts.
+          """,
+        parameters: eventFilterParameters + listParameters,
+        success: .ok("A page", schema: "EventPage", links: eventPageLinks), errors: [400, 422]),
+      listEvents),
+    .api(
+      .get, "/api/v1/events/{id}",
+      Operation(
+        id: "getEvent", summary: "One event", tag: .events,
+        description: "Someone else's draft is not found, as if absent.", parameters: [.id],
+        success: .ok("The event", schema: "Event", etag: true, links: eventLinks),
+        errors: [400, 404]), getEvent),
+    .api(
+      .patch, "/api/v1/events/{id}",
+      Operation(
+        id: "patchEvent", summary: "Change an event", tag: .events,
+        description: """
+          Only the fields present change; `null` clears a field that may be empty \
+          (`venue_id`, `capacity`, `livestream_url`, `source_note`) and leaves the others \
+          as they are. Sending only `participants` keeps the panels and their members; \
+          sending only `panels` keeps the participants outside any panel. Needs \
+          `If-Match` with the ETag from GET.
+          """,
+        parameters: [.id, .ifMatch(required: true)], body: "EventPatch",
+        success: .ok("The changed event", schema: "Event", etag: true, links: eventLinks),
+        errors: [403, 404, 409, 412, 428]), patchEvent),
+    .api(
+      .delete, "/api/v1/events/{id}",
+      Operation(
+        id: "deleteEvent", summary: "Delete a draft", tag: .events,
+        description: "A published event is cancelled, never deleted (409).", parameters: [.id],
+        success: .noContent("Deleted"), errors: [400, 403, 404, 409]), deleteEvent),
+    .api(
+      .post, "/api/v1/events/{id}/publish",
+      Operation(
+        id: "publishEvent", summary: "Publish a draft (admin)", tag: .events,
+        description: """
+          Publishing again is harmless. 409 when the venue holds another published event \
+          at that time (`conflicting_event_ids`) or the event is cancelled.
+          """,
+        parameters: [.id, .ifMatch(required: false)],
+        success: .ok("The published event", schema: "Event", etag: true),
+        errors: [400, 403, 404, 409, 412]), publishEvent),
+    .api(
+      .post, "/api/v1/events/{id}/cancel",
+      Operation(
+        id: "cancelEvent", summary: "Cancel a published event", tag: .events,
+        description: """
+          A cancelled event stays in the feeds, marked cancelled. A draft cannot be \
+          cancelled (409): delete it instead.
+          """,
+        parameters: [.id, .ifMatch(required: false)],
+        success: .ok("The cancelled event", schema: "Event", etag: true),
+        errors: [400, 403, 404, 409, 412]), cancelEvent),
+    .api(
+      .get, "/api/v1/events/{id}/history",
+      Operation(
+        id: "eventHistory", summary: "Who changed what, oldest first", tag: .events,
+        parameters: [.id], success: .ok("The history", schema: "HistoryList"),
+        errors: [400, 403, 404]), eventHistory),
+    .api(
+      .get, "/api/v1/conflicts",
+      Operation(
+        id: "listConflicts", summary: "People and venues booked twice, or too far apart to walk",
+        tag: .events,
+        description: """
+          Among drafts and published events. An organiser's token sees the conflicts its \
+          own events are part of, and none involving other organisers' drafts.
+          """,
+        parameters: conflictParameters, success: .ok("The conflicts", schema: "ConflictList"),
+        errors: [400, 422]), listConflicts),
+  ]
+
+  // MARK: Parameters and links
+
+  static let listParameters: [Operation.Parameter] = [
+    .query("q", Schema.string(), "Text to look for (at most 200 characters)."),
+    .query("limit", Schema.integer(pageSizes, default: 50), "Items per page."),
+    .query("cursor", Schema.string(minLength: 1), "`next_cursor` of the page before."),
+  ]
+
+  /// How many items a page may hold.
+  static let pageSizes = 1...500
+
+  static let eventFilterParameters: [Operation.Parameter] = [
+    .query("status", Schema.cases(EventStatus.self), "Status."),
+    .query("day", Schema.string(format: "date"), "Events starting on this day (Europe/Stockholm)."),
+    .query("organiser_id", Schema.uuid(), "Events of this organiser or co-organiser."),
+    .query("venue_id", Schema.uuid(), "Events at this venue."),
+    .query("person_id", Schema.uuid(), "Events this person takes part in."),
+    .query("edition_id", Schema.uuid(), "Events of this edition."),
+    .query("topic", Schema.string(), "Events with this topic (case-insensitive)."),
+    .query("language", Schema.string(), "Events in this language (ISO 639-1)."),
+  ]
+
+  /// One query parameter of the walking pace: its bounds, the part of `WalkingPace` it sets
+  /// (in the parameter's unit times `scale`), read by `walkingPace` and documented alike.
+  struct PaceParameter: Sendable {
+    let name: String
+    let range: ClosedRange<Double>
+    let field: any WritableKeyPath<WalkingPace, Double> & Sendable
+    let scale: Double
+    let about: String
+  }
+
+  static let paceParameters = [
+    PaceParameter(
+      name: "pace_kmh", range: 1...15, field: \.kilometresPerHour, scale: 1,
+      about: "Walking speed in km/h."),
+    PaceParameter(
+      name: "detour", range: 1...3, field: \.detourFactor, scale: 1,
+      about: "How much longer the streets are than a straight line."),
+    PaceParameter(
+      name: "allowance_minutes", range: 0...60, field: \.allowance, scale: 60,
+      about: "Minutes on top of the walk, for leaving one event and finding the next."),
+  ]
+
+  static let conflictParameters: [Operation.Parameter] =
+    [.query("edition_id", Schema.uuid(), "Only the events of this edition.")]
+    + paceParameters.map {
+      .query(
+        $0.name,
+        Schema.number(
+          minimum: $0.range.lowerBound, maximum: $0.range.upperBound,
+          default: WalkingPace()[keyPath: $0.field] / $0.scale), $0.about)
+    }
+
+  /// Links from an event to what can be done with it, for clients and for schemathesis'
+  /// stateful tests.
+  static let eventLinks: [String: JSONValue] = [
+    "GetEvent": link("getEvent", ["id": "$response.body#/id"]),
+    "PatchEvent": link(
+      "patchEvent", ["path.id": "$response.body#/id", "header.If-Match": "$response.header.ETag"]),
+    "PublishEvent": link("publishEvent", ["id": "$response.body#/id"]),
+    "CancelEvent": link("cancelEvent", ["id": "$response.body#/id"]),
+    "DeleteEvent": link("deleteEvent", ["id": "$response.body#/id"]),
+    "EventHistory": link("eventHistory", ["id": "$response.body#/id"]),
+  ]
+
+  static let eventPageLinks: [String: JSONValue] = [
+    "GetFirstEvent": link("getEvent", ["id": "$response.body#/items/0/id"]),
+    "FirstEventHistory": link("eventHistory", ["id": "$response.body#/items/0/id"]),
+  ]
+
+  static func link(_ operationID: String, _ parameters: [String: JSONValue]) -> JSONValue {
+    ["operationId": operationID.json, "parameters": .object(parameters)]
   }
 
   // MARK: Editions, organisers, venues, people
@@ -47,7 +253,7 @@ enum AdminRoutes {
 
   static func listEditions(_ c: RequestContext) throws -> Response {
     _ = try c.caller()
-    return JSONOutput.response(["items": try c.store.editions.list().map(editionObject)])
+    return JSONOutput.response(["items": .array(try c.store.editions.list().map(editionObject))])
   }
 
   static func createOrganiser(_ c: RequestContext) throws -> Response {
@@ -249,21 +455,21 @@ enum AdminRoutes {
     let caller = try c.caller()
     let event = try visibleEvent(c, caller)
     try caller.requireOrganiser(event.organiserID)
-    let items: [[String: Any]] = try c.store.events.history(event.id).map { change in
-      var fields: [String: Any] = [:]
+    let items: [JSONValue] = try c.store.events.history(event.id).map { change in
+      var fields: [String: JSONValue] = [:]
       for field in change.fields {
         fields[field.name] = [
-          "from": nullable(field.from.flatMap(parseJSONFragment)),
-          "to": nullable(field.to.flatMap(parseJSONFragment)),
+          "from": try field.from.map(storedJSON) ?? .null,
+          "to": try field.to.map(storedJSON) ?? .null,
         ]
       }
       return [
-        "at": RFC3339.format(change.changedAt), "actor": change.actor,
-        "action": change.action.rawValue, "version": change.version, "revision": change.revision,
-        "changes": fields,
+        "at": RFC3339.format(change.changedAt).json, "actor": change.actor.json,
+        "action": change.action.rawValue.json, "version": change.version.json,
+        "revision": change.revision.json, "changes": .object(fields),
       ]
     }
-    return JSONOutput.response(["items": items])
+    return JSONOutput.response(["items": .array(items)])
   }
 
   static func listConflicts(_ c: RequestContext) throws -> Response {
@@ -287,7 +493,7 @@ enum AdminRoutes {
         own.contains($0.firstEventID) || own.contains($0.secondEventID)
       }
     }
-    return JSONOutput.response(["items": conflicts.map(ConflictJSON.object)])
+    return JSONOutput.response(["items": .array(conflicts.map(ConflictJSON.object))])
   }
 
   // MARK: Helpers
@@ -297,20 +503,18 @@ enum AdminRoutes {
   static func walkingPace(_ c: RequestContext) throws(Problem) -> WalkingPace {
     var pace = WalkingPace()
     var problems: [FieldProblem] = []
-    func number(_ name: String, _ range: ClosedRange<Double>) -> Double? {
-      guard let text = c.request.queryValue(name) else { return nil }
-      guard let value = Double(text), range.contains(value) else {
+    for parameter in paceParameters {
+      guard let text = c.request.queryValue(parameter.name) else { continue }
+      guard let value = Double(text), parameter.range.contains(value) else {
+        let range = parameter.range
         problems.append(
           FieldProblem(
-            field: name, message: "must be a number from \(range.lowerBound) to \(range.upperBound)"
-          ))
-        return nil
+            field: parameter.name,
+            message: "must be a number from \(range.lowerBound) to \(range.upperBound)"))
+        continue
       }
-      return value
+      pace[keyPath: parameter.field] = value * parameter.scale
     }
-    if let speed = number("pace_kmh", 1...15) { pace.kilometresPerHour = speed }
-    if let detour = number("detour", 1...3) { pace.detourFactor = detour }
-    if let minutes = number("allowance_minutes", 0...60) { pace.allowance = minutes * 60 }
     if !problems.isEmpty { throw Problem.invalid(problems) }
     return pace
   }
@@ -346,52 +550,62 @@ enum AdminRoutes {
 
   static func limit(_ c: RequestContext) throws(Problem) -> Int? {
     guard let text = c.request.queryValue("limit") else { return nil }
-    guard let value = Int(text), (1...500).contains(value) else {
-      throw Problem.invalid([FieldProblem(field: "limit", message: "must be between 1 and 500")])
+    guard let value = Int(text), pageSizes.contains(value) else {
+      throw Problem.invalid([
+        FieldProblem(
+          field: "limit",
+          message: "must be between \(pageSizes.lowerBound) and \(pageSizes.upperBound)")
+      ])
     }
     return value
   }
 
-  static func pageResponse(_ items: [[String: Any]], _ next: String?) -> Response {
-    JSONOutput.response(["items": items, "next_cursor": nullable(next.map { $0 as Any })])
+  static func pageResponse(_ items: [JSONValue], _ next: String?) -> Response {
+    JSONOutput.response(["items": .array(items), "next_cursor": next.json])
   }
 
   static func validated(_ check: () throws -> Void) throws {
     do { try check() } catch let error as ValidationError { throw Problem.invalid(error.problems) }
   }
 
-  static func parseJSONFragment(_ text: String) -> Any? {
-    try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+  /// A value the history stored as JSON text; the database wrote it, so text that does not
+  /// parse is a fault of ours (500), not the client's.
+  static func storedJSON(_ text: String) throws -> JSONValue {
+    do { return try JSONParser.parse(Array(text.utf8)) } catch {
+      throw StoredJSONUnreadable(text: text)
+    }
   }
 
-  static func editionObject(_ e: Edition) -> [String: Any] {
+  struct StoredJSONUnreadable: Error { let text: String }
+
+  static func editionObject(_ e: Edition) -> JSONValue {
     [
-      "id": e.id.wire, "year": e.year, "name": e.name, "first_day": e.firstDay.description,
-      "last_day": e.lastDay.description, "time_zone": FestivalTime.zoneIdentifier,
+      "id": e.id.wire.json, "year": e.year.json, "name": e.name.json,
+      "first_day": e.firstDay.description.json, "last_day": e.lastDay.description.json,
+      "time_zone": FestivalTime.zoneIdentifier.json,
     ]
   }
 
-  static func organiserObject(_ o: Organiser) -> [String: Any] {
+  static func organiserObject(_ o: Organiser) -> JSONValue {
     [
-      "id": o.id.wire, "name": o.name, "contact_email": nullable(o.contactEmail),
-      "website": nullable(o.website), "version": o.version,
+      "id": o.id.wire.json, "name": o.name.json, "contact_email": o.contactEmail.json,
+      "website": o.website.json, "version": o.version.json,
     ]
   }
 
-  static func venueObject(_ v: Venue) -> [String: Any] {
+  static func venueObject(_ v: Venue) -> JSONValue {
     [
-      "id": v.id.wire, "name": v.name, "address": nullable(v.address),
-      "description": nullable(v.description), "latitude": nullable(v.coordinate?.latitude),
-      "longitude": nullable(v.coordinate?.longitude), "capacity": nullable(v.capacity),
-      "accessibility": v.accessibility.map(\.rawValue), "version": v.version,
+      "id": v.id.wire.json, "name": v.name.json, "address": v.address.json,
+      "description": v.description.json, "latitude": v.coordinate?.latitude.json ?? .null,
+      "longitude": v.coordinate?.longitude.json ?? .null, "capacity": v.capacity.json,
+      "accessibility": v.accessibility.map(\.rawValue).json, "version": v.version.json,
     ]
   }
 
-  static func personObject(_ p: Person) -> [String: Any] {
+  static func personObject(_ p: Person) -> JSONValue {
     [
-      "id": p.id.wire, "name": p.name, "title": nullable(p.title),
-      "organisation": nullable(p.organisation), "party": nullable(p.party),
-      "version": p.version,
+      "id": p.id.wire.json, "name": p.name.json, "title": p.title.json,
+      "organisation": p.organisation.json, "party": p.party.json, "version": p.version.json,
     ]
   }
 }

@@ -14,7 +14,7 @@ enum EventJSON {
   /// `references` asks the database what only it knows (edition, ids); its problems come in
   /// the same answer as the rest.
   static func details(
-    from object: [String: Any], base: EventDetails?, defaultOrganiser: UUID?,
+    from object: [String: JSONValue], base: EventDetails?, defaultOrganiser: UUID?,
     references: (EventDetails) throws -> [FieldProblem]
   ) throws -> EventDetails {
     var input = JSONInput()
@@ -25,7 +25,7 @@ enum EventJSON {
     let endsAt = input.time(object, "ends_at", required: creating)
     var organiser = input.uuid(object, "organiser_id", required: false)
     if creating && organiser == nil
-      && (object["organiser_id"] == nil || object["organiser_id"] is NSNull)
+      && (object["organiser_id"] ?? .null) == .null
     {
       organiser = defaultOrganiser
       if organiser == nil { input.add("organiser_id", "is required") }
@@ -122,7 +122,7 @@ enum EventJSON {
   /// A PATCH that sends only one of the two keeps the other as it was: panels and their
   /// members, or the participants outside any panel.
   private static func people(
-    _ object: [String: Any], _ input: inout JSONInput, base: EventDetails?
+    _ object: [String: JSONValue], _ input: inout JSONInput, base: EventDetails?
   ) -> ([Panel], [Participation], [String]) {
     var participants: [Participation] = []
     if !object.keys.contains("participants"), let base {
@@ -131,7 +131,7 @@ enum EventJSON {
     var origins = participants.indices.map { "participants[\($0)]" }
     for (index, item) in (input.array(object, "participants") ?? []).enumerated() {
       let path = "participants[\(index)]"
-      guard let entry = item as? [String: Any] else {
+      guard case .object(let entry) = item else {
         input.add(path, "must be an object")
         continue
       }
@@ -159,7 +159,7 @@ enum EventJSON {
     }
     for (index, item) in (input.array(object, "panels") ?? []).enumerated() {
       let path = "panels[\(index)]"
-      guard let entry = item as? [String: Any] else {
+      guard case .object(let entry) = item else {
         input.add(path, "must be an object")
         continue
       }
@@ -191,50 +191,47 @@ enum EventJSON {
   }
 
   /// The wire form of a stored event.
-  static func object(_ event: Event, warnings: [Conflict] = []) -> [String: Any] {
+  static func object(_ event: Event, warnings: [Conflict] = []) -> JSONValue {
     let d = event.details
-    var panels: [[String: Any]] = []
+    var panels: [JSONValue] = []
     for (index, panel) in d.panels.enumerated() {
       let members = d.participants.filter { $0.panel == index }
       panels.append([
-        "title": nullable(panel.title),
-        "starts_at": nullable(panel.startsAt.map(RFC3339.format)),
-        "ends_at": nullable(panel.endsAt.map(RFC3339.format)),
-        "moderator_ids": members.filter { $0.role == .moderator }.map(\.personID.wire),
-        "panelist_ids": members.filter { $0.role == .panelist }.map(\.personID.wire),
+        "title": panel.title.json,
+        "starts_at": panel.startsAt.map(RFC3339.format).json,
+        "ends_at": panel.endsAt.map(RFC3339.format).json,
+        "moderator_ids": members.filter { $0.role == .moderator }.map(\.personID.wire).json,
+        "panelist_ids": members.filter { $0.role == .panelist }.map(\.personID.wire).json,
       ])
     }
-    let participants: [[String: Any]] = d.participants.map {
+    let participants: [JSONValue] = d.participants.map {
       [
-        "person_id": $0.personID.wire, "role": $0.role.rawValue,
-        "name": nullable($0.personName), "party": nullable($0.personParty),
-        "title": nullable($0.title), "organisation": nullable($0.organisation),
-        "panel": nullable($0.panel),
+        "person_id": $0.personID.wire.json, "role": $0.role.rawValue.json,
+        "name": $0.personName.json, "party": $0.personParty.json,
+        "title": $0.title.json, "organisation": $0.organisation.json,
+        "panel": $0.panel.json,
       ]
     }
     return [
-      "id": event.id.wire, "edition_id": event.editionID.wire,
-      "status": event.status.rawValue, "revision": event.revision, "version": event.version,
-      "title": d.title, "description": d.description, "kind": d.kind.rawValue,
-      "starts_at": RFC3339.format(d.startsAt), "ends_at": RFC3339.format(d.endsAt),
-      "venue_id": nullable(d.venueID?.wire), "organiser_id": d.organiserID.wire,
-      "co_organiser_ids": d.coOrganiserIDs.map(\.wire), "topics": d.topics,
-      "languages": d.languages, "accessibility": d.accessibility.map(\.rawValue),
-      "food_served": d.foodServed, "livestream_url": nullable(d.livestreamURL),
-      "capacity": nullable(d.capacity), "registration_open": d.registrationOpen,
-      "panels": panels, "participants": participants,
-      "source_note": nullable(d.sourceNote),
-      "created_at": RFC3339.format(event.createdAt), "updated_at": RFC3339.format(event.updatedAt),
-      "published_at": nullable(event.publishedAt.map(RFC3339.format)),
-      "cancelled_at": nullable(event.cancelledAt.map(RFC3339.format)),
-      "warnings": warnings.map { ConflictJSON.object($0) },
+      "id": event.id.wire.json, "edition_id": event.editionID.wire.json,
+      "status": event.status.rawValue.json, "revision": event.revision.json,
+      "version": event.version.json,
+      "title": d.title.json, "description": d.description.json, "kind": d.kind.rawValue.json,
+      "starts_at": RFC3339.format(d.startsAt).json, "ends_at": RFC3339.format(d.endsAt).json,
+      "venue_id": d.venueID?.wire.json ?? .null, "organiser_id": d.organiserID.wire.json,
+      "co_organiser_ids": d.coOrganiserIDs.map(\.wire).json, "topics": d.topics.json,
+      "languages": d.languages.json, "accessibility": d.accessibility.map(\.rawValue).json,
+      "food_served": d.foodServed.json, "livestream_url": d.livestreamURL.json,
+      "capacity": d.capacity.json, "registration_open": d.registrationOpen.json,
+      "panels": .array(panels), "participants": .array(participants),
+      "source_note": d.sourceNote.json,
+      "created_at": RFC3339.format(event.createdAt).json,
+      "updated_at": RFC3339.format(event.updatedAt).json,
+      "published_at": event.publishedAt.map(RFC3339.format).json,
+      "cancelled_at": event.cancelledAt.map(RFC3339.format).json,
+      "warnings": .array(warnings.map(ConflictJSON.object)),
     ]
   }
-}
-
-/// A value for JSONSerialization, or JSON null.
-func nullable<T>(_ value: T?) -> Any {
-  value.map { $0 as Any } ?? NSNull()
 }
 
 extension UUID {

@@ -31,14 +31,77 @@ public struct RegistrationSettings: Sendable {
 /// Attendee data leaves the service only here: to the attendee who holds the secret (their
 /// status, never their name or email) and to the event's organiser or an admin.
 enum RegistrationRoutes {
-  static func register(_ router: inout Router) {
-    router.add("POST", "/api/v1/events/{id}/registrations") { try signUp($0) }
-    router.add("GET", "/api/v1/events/{id}/registrations") { try list($0) }
-    router.add("GET", "/api/v1/registrations/{token}") { try show($0) }
-    router.add("DELETE", "/api/v1/registrations/{token}") { try cancel($0) }
-    router.add("GET", "/feeds/attendee/{token}.ics") { try calendar($0) }
-    router.add("DELETE", "/feeds/attendee/{token}.ics") { try revokeCalendar($0) }
-  }
+  static let routes: [Route] = [
+    .api(
+      .post, "/api/v1/events/{id}/registrations",
+      Operation(
+        id: "signUp", summary: "Sign up for a seat", tag: .registrations,
+        description: """
+          Name and email, nothing more. Confirmed while seats remain, waitlisted after \
+          (with the position). The answer holds the attendee's secret links, shown only \
+          this once: `cancel_url` and `calendar_url` (all their sign-ups as iCalendar). \
+          Signing up again with the same email answers 200 with the existing registration \
+          and no links. Closed, cancelled or past events are 409; drafts 404; too many \
+          attempts from one client or for one email 429 with Retry-After.
+          """, access: .open, parameters: [.id], body: "SignUpInput",
+        success: .created("The registration and its secret links", schema: "SignUp"),
+        errors: [404, 409, 429, 503])
+    ) { try signUp($0) },
+    .api(
+      .get, "/api/v1/events/{id}/registrations",
+      Operation(
+        id: "listRegistrations", summary: "The event's registrations, with headcounts",
+        tag: .registrations,
+        description: """
+          The event's organiser or an admin. `Accept: text/csv` gives a CSV for Excel \
+          (UTF-8 with BOM, semicolons).
+          """, parameters: [.id],
+        success: Operation.Success(
+          status: 200,
+          json: [
+            "description": "The registrations in arrival order",
+            "content": [
+              "application/json": ["schema": OpenAPIDocument.ref("RegistrationList")],
+              "text/csv": ["schema": ["type": "string"]],
+            ],
+          ]), errors: [403, 404])
+    ) { try list($0) },
+    .api(
+      .get, "/api/v1/registrations/{token}", secret: true,
+      Operation(
+        id: "showRegistration", summary: "The attendee's own registration", tag: .registrations,
+        access: .open, parameters: [.token],
+        success: .ok("Its status", schema: "RegistrationStatus"), errors: [400, 404, 503])
+    ) { try show($0) },
+    .api(
+      .delete, "/api/v1/registrations/{token}", secret: true,
+      Operation(
+        id: "cancelRegistration", summary: "Cancel with the attendee's secret link",
+        tag: .registrations,
+        description: "The first on the waitlist gets the seat at once. Repeating is harmless.",
+        access: .open, parameters: [.token],
+        success: .ok("Cancelled", schema: "CancelledRegistration"), errors: [400, 404, 503])
+    ) { try cancel($0) },
+    .feed(
+      .get, "/feeds/attendee/{token}.ics", secret: true,
+      Operation(
+        id: "attendeeCalendar",
+        summary: "The attendee's own calendar: every seminar they signed up for",
+        tag: .registrations,
+        description: """
+          Waitlisted seats as TENTATIVE, confirmed as CONFIRMED, cancelled events as \
+          CANCELLED.
+          """, access: .open, parameters: [.token], success: .feed(FeedRoutes.calendarType),
+        errors: [400, 404, 503])
+    ) { try calendar($0) },
+    .feed(
+      .delete, "/feeds/attendee/{token}.ics", secret: true,
+      Operation(
+        id: "revokeCalendar", summary: "Stop every calendar link of this attendee",
+        tag: .registrations, access: .open, parameters: [.token],
+        success: .noContent("Revoked"), errors: [400, 404, 503])
+    ) { try revokeCalendar($0) },
+  ]
 
   /// Secrets are base64url of 32 bytes; anything else is not one of ours.
   static func secret(_ c: RequestContext) throws(Problem) -> String {
@@ -62,19 +125,19 @@ enum RegistrationRoutes {
     let email = input.string(body, "email", required: true)
     try input.check()
     let signUp = try register(c, eventID: eventID, name: name ?? "", email: email ?? "")
-    var object: [String: Any] = [
-      "event_id": eventID.wire, "status": signUp.registration.status.rawValue,
-      "waitlist_position": signUp.waitlistPosition.map { $0 as Any } ?? NSNull(),
-      "existing": signUp.existing,
+    var object: [String: JSONValue] = [
+      "event_id": eventID.wire.json, "status": signUp.registration.status.rawValue.json,
+      "waitlist_position": signUp.waitlistPosition.json, "existing": signUp.existing.json,
     ]
     if let secret = signUp.secret, let calendarSecret = signUp.calendarSecret {
       let calendar = c.feeds.baseURL + "/feeds/attendee/" + calendarSecret + ".ics"
-      object["cancel_url"] = c.feeds.baseURL + "/api/v1/registrations/" + secret
-      object["calendar_url"] = calendar
-      object["calendar_webcal_url"] = c.feeds.webcal(calendar)
+      object["cancel_url"] = (c.feeds.baseURL + "/api/v1/registrations/" + secret).json
+      object["calendar_url"] = calendar.json
+      object["calendar_webcal_url"] = c.feeds.webcal(calendar).json
     }
     return JSONOutput.response(
-      object, status: signUp.existing ? 200 : 201, headers: [("Cache-Control", "no-store")])
+      .object(object), status: signUp.existing ? 200 : 201, headers: [("Cache-Control", "no-store")]
+    )
   }
 
   /// One sign-up, from the API or the page's form: both rate limits, then the store.
@@ -117,16 +180,16 @@ enum RegistrationRoutes {
     let (registration, position) = try c.store.registrations.find(secret: try secret(c))
     return JSONOutput.response(
       [
-        "event_id": registration.eventID.wire, "status": registration.status.rawValue,
-        "waitlist_position": position.map { $0 as Any } ?? NSNull(),
-        "registered_at": RFC3339.format(registration.createdAt),
+        "event_id": registration.eventID.wire.json, "status": registration.status.rawValue.json,
+        "waitlist_position": position.json,
+        "registered_at": RFC3339.format(registration.createdAt).json,
       ], headers: [("Cache-Control", "no-store")])
   }
 
   static func cancel(_ c: RequestContext) throws -> Response {
     let registration = try c.store.registrations.cancel(secret: try secret(c))
     return JSONOutput.response(
-      ["event_id": registration.eventID.wire, "status": registration.status.rawValue],
+      ["event_id": registration.eventID.wire.json, "status": registration.status.rawValue.json],
       headers: [("Cache-Control", "no-store")])
   }
 
@@ -182,19 +245,22 @@ enum RegistrationRoutes {
     }
     return JSONOutput.response(
       [
-        "event_id": event.id.wire, "capacity": event.capacity.map { $0 as Any } ?? NSNull(),
-        "counts": Dictionary(
-          uniqueKeysWithValues: RegistrationStatus.allCases.map { ($0.rawValue, counts[$0] ?? 0) }),
-        "items": rows.map { row -> [String: Any] in
-          [
-            "id": row.registration.id.wire,
-            "name": row.registration.name.map { $0 as Any } ?? NSNull(),
-            "email": row.registration.email.map { $0 as Any } ?? NSNull(),
-            "status": row.registration.status.rawValue,
-            "waitlist_position": row.waitlistPosition.map { $0 as Any } ?? NSNull(),
-            "registered_at": RFC3339.format(row.registration.createdAt),
-          ]
-        },
+        "event_id": event.id.wire.json, "capacity": event.capacity.json,
+        "counts": .object(
+          Dictionary(
+            uniqueKeysWithValues: RegistrationStatus.allCases.map {
+              ($0.rawValue, (counts[$0] ?? 0).json)
+            })),
+        "items": .array(
+          rows.map { row -> JSONValue in
+            [
+              "id": row.registration.id.wire.json, "name": row.registration.name.json,
+              "email": row.registration.email.json,
+              "status": row.registration.status.rawValue.json,
+              "waitlist_position": row.waitlistPosition.json,
+              "registered_at": RFC3339.format(row.registration.createdAt).json,
+            ]
+          }),
       ], headers: [("Cache-Control", "no-store")])
   }
 }

@@ -41,7 +41,7 @@ struct RequestContext: Sendable {
   }
 
   /// The JSON body, after checking the media type (415) and that it parses (400).
-  func jsonBody() throws(Problem) -> [String: Any] {
+  func jsonBody() throws(Problem) -> [String: JSONValue] {
     let type = request.headers["Content-Type"]?.split(separator: ";").first.map {
       $0.trimmingCharacters(in: .whitespaces).lowercased()
     }
