@@ -10,64 +10,72 @@ enum AdminRoutes {
       .post, "/api/v1/editions",
       Operation(
         id: "createEdition", summary: "Add an edition (admin)", tag: .editions,
-        body: "EditionInput", success: .created("The new edition", schema: "Edition"),
+        body: EditionInput.wire.component,
+        success: .created("The new edition", WireOutputs.edition.component),
         errors: [403, 409]), createEdition),
     .api(
       .get, "/api/v1/editions",
       Operation(
         id: "listEditions", summary: "Every edition, oldest first", tag: .editions,
-        success: .ok("The editions", schema: "EditionList")), listEditions),
+        success: .ok("The editions", WireOutputs.edition.list)), listEditions),
     .api(
       .post, "/api/v1/organisers",
       Operation(
         id: "createOrganiser", summary: "Add an organiser (admin)", tag: .organisers,
-        body: "OrganiserInput", success: .created("The new organiser", schema: "Organiser"),
+        body: OrganiserInput.wire.component,
+        success: .created("The new organiser", WireOutputs.organiser.component),
         errors: [403]), createOrganiser),
     .api(
       .get, "/api/v1/organisers",
       Operation(
         id: "listOrganisers", summary: "Organisers by name, a page at a time", tag: .organisers,
-        parameters: listParameters, success: .ok("A page", schema: "OrganiserPage"),
+        parameters: listParameters, success: .ok("A page", WireOutputs.organiser.page),
         errors: [400, 422]), listOrganisers),
     .api(
       .get, "/api/v1/organisers/{id}",
       Operation(
         id: "getOrganiser", summary: "One organiser", tag: .organisers, parameters: [.id],
-        success: .ok("The organiser", schema: "Organiser", etag: true), errors: [400, 404]),
+        success: .ok("The organiser", WireOutputs.organiser.component, etag: true),
+        errors: [400, 404]),
       getOrganiser),
     .api(
       .post, "/api/v1/venues",
       Operation(
-        id: "createVenue", summary: "Add a venue (admin)", tag: .venues, body: "VenueInput",
-        success: .created("The new venue", schema: "Venue"), errors: [403]), createVenue),
+        id: "createVenue", summary: "Add a venue (admin)", tag: .venues,
+        body: VenueInput.wire.component,
+        success: .created("The new venue", WireOutputs.venue.component), errors: [403]), createVenue
+    ),
     .api(
       .get, "/api/v1/venues",
       Operation(
         id: "listVenues", summary: "Venues by name, a page at a time", tag: .venues,
-        parameters: listParameters, success: .ok("A page", schema: "VenuePage"),
+        parameters: listParameters, success: .ok("A page", WireOutputs.venue.page),
         errors: [400, 422]), listVenues),
     .api(
       .get, "/api/v1/venues/{id}",
       Operation(
         id: "getVenue", summary: "One venue", tag: .venues, parameters: [.id],
-        success: .ok("The venue", schema: "Venue", etag: true), errors: [400, 404]), getVenue),
+        success: .ok("The venue", WireOutputs.venue.component, etag: true), errors: [400, 404]),
+      getVenue),
     .api(
       .post, "/api/v1/people",
       Operation(
         id: "createPerson", summary: "Add a person (admin or organiser)", tag: .people,
-        body: "PersonInput", success: .created("The new person", schema: "Person")),
+        body: PersonInput.wire.component,
+        success: .created("The new person", WireOutputs.person.component)),
       createPerson),
     .api(
       .get, "/api/v1/people",
       Operation(
         id: "listPeople", summary: "People by name, a page at a time", tag: .people,
-        parameters: listParameters, success: .ok("A page", schema: "PersonPage"),
+        parameters: listParameters, success: .ok("A page", WireOutputs.person.page),
         errors: [400, 422]), listPeople),
     .api(
       .get, "/api/v1/people/{id}",
       Operation(
         id: "getPerson", summary: "One person", tag: .people, parameters: [.id],
-        success: .ok("The person", schema: "Person", etag: true), errors: [400, 404]), getPerson),
+        success: .ok("The person", WireOutputs.person.component, etag: true), errors: [400, 404]),
+      getPerson),
     .api(
       .post, "/api/v1/events",
       Operation(
@@ -77,8 +85,9 @@ enum AdminRoutes {
           organiser is taken. An organiser's token may create events only for its own \
           organiser. The answer carries the conflicts the event would cause in `warnings`.
           """,
-        body: "EventInput",
-        success: .created("The new draft", schema: "Event", etag: true, links: eventLinks),
+        body: EventInput.create.component,
+        success: .created(
+          "The new draft", WireOutputs.event.component, etag: true, links: eventLinks),
         errors: [403]), createEvent),
     .api(
       .get, "/api/v1/events",
@@ -89,14 +98,14 @@ enum AdminRoutes {
           events and its own organiser's drafts.
           """,
         parameters: eventFilterParameters + listParameters,
-        success: .ok("A page", schema: "EventPage", links: eventPageLinks), errors: [400, 422]),
+        success: .ok("A page", WireOutputs.event.page, links: eventPageLinks), errors: [400, 422]),
       listEvents),
     .api(
       .get, "/api/v1/events/{id}",
       Operation(
         id: "getEvent", summary: "One event", tag: .events,
         description: "Someone else's draft is not found, as if absent.", parameters: [.id],
-        success: .ok("The event", schema: "Event", etag: true, links: eventLinks),
+        success: .ok("The event", WireOutputs.event.component, etag: true, links: eventLinks),
         errors: [400, 404]), getEvent),
     .api(
       .patch, "/api/v1/events/{id}",
@@ -109,8 +118,9 @@ enum AdminRoutes {
           sending only `panels` keeps the participants outside any panel. Needs \
           `If-Match` with the ETag from GET.
           """,
-        parameters: [.id, .ifMatch(required: true)], body: "EventPatch",
-        success: .ok("The changed event", schema: "Event", etag: true, links: eventLinks),
+        parameters: [.id, .ifMatch(required: true)], body: EventInput.patch.component,
+        success: .ok(
+          "The changed event", WireOutputs.event.component, etag: true, links: eventLinks),
         errors: [403, 404, 409, 412, 428]), patchEvent),
     .api(
       .delete, "/api/v1/events/{id}",
@@ -127,7 +137,7 @@ enum AdminRoutes {
           at that time (`conflicting_event_ids`) or the event is cancelled.
           """,
         parameters: [.id, .ifMatch(required: false)],
-        success: .ok("The published event", schema: "Event", etag: true),
+        success: .ok("The published event", WireOutputs.event.component, etag: true),
         errors: [400, 403, 404, 409, 412]), publishEvent),
     .api(
       .post, "/api/v1/events/{id}/cancel",
@@ -138,7 +148,7 @@ enum AdminRoutes {
           cancelled (409): delete it instead.
           """,
         parameters: [.id, .ifMatch(required: false)],
-        success: .ok("The cancelled event", schema: "Event", etag: true),
+        success: .ok("The cancelled event", WireOutputs.event.component, etag: true),
         errors: [400, 403, 404, 409, 412]), cancelEvent),
     .api(
       .get, "/api/v1/events/{id}/history",
@@ -155,7 +165,7 @@ enum AdminRoutes {
           Among drafts and published events. An organiser's token sees the conflicts its \
           own events are part of, and none involving other organisers' drafts.
           """,
-        parameters: conflictParameters, success: .ok("The conflicts", schema: "ConflictList"),
+        parameters: conflictParameters, success: .ok("The conflicts", WireOutputs.conflict.list),
         errors: [400, 422]), listConflicts),
   ]
 
@@ -238,118 +248,95 @@ enum AdminRoutes {
 
   static func createEdition(_ c: RequestContext) throws -> Response {
     try c.caller().requireAdmin()
-    let body = try c.jsonBody()
-    var input = JSONInput()
-    input.onlyKnown(body, ["year", "name", "first_day", "last_day"])
-    let year = input.int(body, "year", required: true)
-    let name = input.string(body, "name", required: true)
-    let first = input.day(body, "first_day", required: true)
-    let last = input.day(body, "last_day", required: true)
-    try input.check()
-    let edition = Edition(year: year!, name: name!, firstDay: first!, lastDay: last!)
+    let body = try c.input(EditionInput.wire)
+    let edition = Edition(
+      year: body.year!, name: body.name!, firstDay: body.firstDay!, lastDay: body.lastDay!)
     try validated { try edition.validate() }
-    return JSONOutput.response(editionObject(try c.store.editions.create(edition)), status: 201)
+    return JSONOutput.response(
+      WireOutputs.edition.json(try c.store.editions.create(edition)), status: 201)
   }
 
   static func listEditions(_ c: RequestContext) throws -> Response {
     _ = try c.caller()
-    return JSONOutput.response(["items": .array(try c.store.editions.list().map(editionObject))])
+    return JSONOutput.response([
+      "items": .array(try c.store.editions.list().map(WireOutputs.edition.json))
+    ])
   }
 
   static func createOrganiser(_ c: RequestContext) throws -> Response {
     try c.caller().requireAdmin()
-    let body = try c.jsonBody()
-    var input = JSONInput()
-    input.onlyKnown(body, ["name", "contact_email", "website"])
+    let body = try c.input(OrganiserInput.wire)
     let organiser = Organiser(
-      name: input.string(body, "name", required: true) ?? "",
-      contactEmail: input.string(body, "contact_email", required: false),
-      website: input.string(body, "website", required: false))
-    try input.check()
+      name: body.name!, contactEmail: body.contactEmail, website: body.website)
     try validated { try organiser.validate() }
     return JSONOutput.response(
-      organiserObject(try c.store.organisers.create(organiser)), status: 201)
+      WireOutputs.organiser.json(try c.store.organisers.create(organiser)), status: 201)
   }
 
   static func listOrganisers(_ c: RequestContext) throws -> Response {
     _ = try c.caller()
     let page = try c.store.organisers.list(
       query: c.request.queryValue("q"), limit: try limit(c), cursor: c.request.queryValue("cursor"))
-    return pageResponse(page.items.map(organiserObject), page.nextCursor)
+    return pageResponse(page.items.map(WireOutputs.organiser.json), page.nextCursor)
   }
 
   static func getOrganiser(_ c: RequestContext) throws -> Response {
     _ = try c.caller()
     let organiser = try c.store.organisers.get(try c.id("id"))
     return JSONOutput.response(
-      organiserObject(organiser), headers: [("ETag", ETag.make(organiser.version))])
+      WireOutputs.organiser.json(organiser), headers: [("ETag", ETag.make(organiser.version))])
   }
 
   static func createVenue(_ c: RequestContext) throws -> Response {
     try c.caller().requireAdmin()
-    let body = try c.jsonBody()
-    var input = JSONInput()
-    input.onlyKnown(
-      body,
-      ["name", "address", "description", "latitude", "longitude", "capacity", "accessibility"])
-    let latitude = input.double(body, "latitude")
-    let longitude = input.double(body, "longitude")
-    if (latitude == nil) != (longitude == nil) {
-      input.add(latitude == nil ? "latitude" : "longitude", "give latitude and longitude together")
-    }
+    let body = try c.input(VenueInput.wire)
     let venue = Venue(
-      name: input.string(body, "name", required: true) ?? "",
-      address: input.string(body, "address", required: false),
-      description: input.string(body, "description", required: false),
-      coordinate: latitude.flatMap { lat in
-        longitude.map { Coordinate(latitude: lat, longitude: $0) }
+      name: body.name!, address: body.address, description: body.description,
+      coordinate: body.latitude.flatMap { lat in
+        body.longitude.map { Coordinate(latitude: lat, longitude: $0) }
       },
-      capacity: input.int(body, "capacity", required: false),
-      accessibility: input.enumerations(body, "accessibility", Accessibility.self) ?? [])
-    try input.check()
+      capacity: body.capacity, accessibility: body.accessibility ?? [])
     try validated { try venue.validate() }
-    return JSONOutput.response(venueObject(try c.store.venues.create(venue)), status: 201)
+    return JSONOutput.response(
+      WireOutputs.venue.json(try c.store.venues.create(venue)), status: 201)
   }
 
   static func listVenues(_ c: RequestContext) throws -> Response {
     _ = try c.caller()
     let page = try c.store.venues.list(
       query: c.request.queryValue("q"), limit: try limit(c), cursor: c.request.queryValue("cursor"))
-    return pageResponse(page.items.map(venueObject), page.nextCursor)
+    return pageResponse(page.items.map(WireOutputs.venue.json), page.nextCursor)
   }
 
   static func getVenue(_ c: RequestContext) throws -> Response {
     _ = try c.caller()
     let venue = try c.store.venues.get(try c.id("id"))
-    return JSONOutput.response(venueObject(venue), headers: [("ETag", ETag.make(venue.version))])
+    return JSONOutput.response(
+      WireOutputs.venue.json(venue), headers: [("ETag", ETag.make(venue.version))])
   }
 
   static func createPerson(_ c: RequestContext) throws -> Response {
     _ = try c.caller()  // admins and organisers both add people
-    let body = try c.jsonBody()
-    var input = JSONInput()
-    input.onlyKnown(body, ["name", "title", "organisation", "party"])
+    let body = try c.input(PersonInput.wire)
     let person = Person(
-      name: input.string(body, "name", required: true) ?? "",
-      title: input.string(body, "title", required: false),
-      organisation: input.string(body, "organisation", required: false),
-      party: input.string(body, "party", required: false))
-    try input.check()
+      name: body.name!, title: body.title, organisation: body.organisation, party: body.party)
     try validated { try person.validate() }
-    return JSONOutput.response(personObject(try c.store.people.create(person)), status: 201)
+    return JSONOutput.response(
+      WireOutputs.person.json(try c.store.people.create(person)), status: 201)
   }
 
   static func listPeople(_ c: RequestContext) throws -> Response {
     _ = try c.caller()
     let page = try c.store.people.list(
       query: c.request.queryValue("q"), limit: try limit(c), cursor: c.request.queryValue("cursor"))
-    return pageResponse(page.items.map(personObject), page.nextCursor)
+    return pageResponse(page.items.map(WireOutputs.person.json), page.nextCursor)
   }
 
   static func getPerson(_ c: RequestContext) throws -> Response {
     _ = try c.caller()
     let person = try c.store.people.get(try c.id("id"))
-    return JSONOutput.response(personObject(person), headers: [("ETag", ETag.make(person.version))])
+    return JSONOutput.response(
+      WireOutputs.person.json(person), headers: [("ETag", ETag.make(person.version))])
   }
 
   // MARK: Events
@@ -493,7 +480,7 @@ enum AdminRoutes {
         own.contains($0.firstEventID) || own.contains($0.secondEventID)
       }
     }
-    return JSONOutput.response(["items": .array(conflicts.map(ConflictJSON.object))])
+    return JSONOutput.response(["items": .array(conflicts.map(WireOutputs.conflict.json))])
   }
 
   // MARK: Helpers
@@ -577,35 +564,4 @@ enum AdminRoutes {
   }
 
   struct StoredJSONUnreadable: Error { let text: String }
-
-  static func editionObject(_ e: Edition) -> JSONValue {
-    [
-      "id": e.id.wire.json, "year": e.year.json, "name": e.name.json,
-      "first_day": e.firstDay.description.json, "last_day": e.lastDay.description.json,
-      "time_zone": FestivalTime.zoneIdentifier.json,
-    ]
-  }
-
-  static func organiserObject(_ o: Organiser) -> JSONValue {
-    [
-      "id": o.id.wire.json, "name": o.name.json, "contact_email": o.contactEmail.json,
-      "website": o.website.json, "version": o.version.json,
-    ]
-  }
-
-  static func venueObject(_ v: Venue) -> JSONValue {
-    [
-      "id": v.id.wire.json, "name": v.name.json, "address": v.address.json,
-      "description": v.description.json, "latitude": v.coordinate?.latitude.json ?? .null,
-      "longitude": v.coordinate?.longitude.json ?? .null, "capacity": v.capacity.json,
-      "accessibility": v.accessibility.map(\.rawValue).json, "version": v.version.json,
-    ]
-  }
-
-  static func personObject(_ p: Person) -> JSONValue {
-    [
-      "id": p.id.wire.json, "name": p.name.json, "title": p.title.json,
-      "organisation": p.organisation.json, "party": p.party.json, "version": p.version.json,
-    ]
-  }
 }

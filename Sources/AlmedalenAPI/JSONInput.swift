@@ -112,10 +112,12 @@ struct JSONInput {
     return date
   }
 
-  mutating func day(_ object: [String: JSONValue], _ key: String, required: Bool) -> LocalDay? {
-    guard let text = string(object, key, required: required) else { return nil }
+  mutating func day(
+    _ object: [String: JSONValue], _ key: String, at path: String = "", required: Bool
+  ) -> LocalDay? {
+    guard let text = string(object, key, at: path, required: required) else { return nil }
     guard let day = LocalDay(text) else {
-      add(key, "must be a day, like 2026-06-21")
+      add(join(path, key), "must be a day, like 2026-06-21")
       return nil
     }
     return day
@@ -180,15 +182,15 @@ struct JSONInput {
   }
 
   mutating func enumerations<T: RawRepresentable<String> & CaseIterable>(
-    _ object: [String: JSONValue], _ key: String, _ type: T.Type
+    _ object: [String: JSONValue], _ key: String, _ type: T.Type, at path: String = ""
   ) -> [T]? {
-    guard let list = strings(object, key) else { return nil }
+    guard let list = strings(object, key, at: path) else { return nil }
     var out: [T] = []
     for (index, text) in list.enumerated() {
       guard let value = T(rawValue: text) else {
         add(
-          "\(key)[\(index)]", "must be one of " + T.allCases.map(\.rawValue).joined(separator: ", ")
-        )
+          join(path, key) + "[\(index)]",
+          "must be one of " + T.allCases.map(\.rawValue).joined(separator: ", "))
         continue
       }
       out.append(value)

@@ -25,7 +25,7 @@ public enum OpenAPIDocument {
         }
       ),
       "paths": paths(router),
-      "components": components,
+      "components": components(router),
     ]
   }
 
@@ -53,7 +53,7 @@ public enum OpenAPIDocument {
 
   // MARK: Components
 
-  static var components: JSONValue {
+  static func components(_ router: Router) -> JSONValue {
     [
       "securitySchemes": [
         "bearer": [
@@ -63,7 +63,7 @@ public enum OpenAPIDocument {
       ],
       "headers": headers,
       "responses": responses,
-      "schemas": .object(schemas()),
+      "schemas": .object(schemas(router)),
     ]
   }
 
@@ -156,9 +156,9 @@ public enum OpenAPIDocument {
 // MARK: - Schemas
 
 extension OpenAPIDocument {
-  static func schemas() -> [String: JSONValue] {
+  /// The answers' schemas, and every request body's, from the operations that read them.
+  static func schemas(_ router: Router) -> [String: JSONValue] {
     let s = Schema.self
-    let accessibility = s.string(enumeration: Accessibility.allCases.map(\.rawValue))
     var schemas: [String: JSONValue] = [
       "Problem": s.object(
         [
@@ -172,75 +172,6 @@ extension OpenAPIDocument {
         description: "RFC 9457 problem details."),
       "FieldError": s.output(["field": s.string(), "message": s.string()]),
 
-      "EditionInput": s.object(
-        [
-          "year": s.integer(minimum: 1968, maximum: 2200),
-          "name": s.line(description: "At most 200 characters."),
-          "first_day": s.string(format: "date", description: "In `year`."),
-          "last_day": s.string(
-            format: "date", description: "Not before `first_day`, at most 31 days after."),
-        ], required: ["year", "name", "first_day", "last_day"]),
-      "Edition": s.output([
-        "id": s.uuid(), "year": s.integer(), "name": s.string(),
-        "first_day": s.string(format: "date"), "last_day": s.string(format: "date"),
-        "time_zone": s.string(description: "Always Europe/Stockholm."),
-      ]),
-      "EditionList": s.output(["items": s.array(ref("Edition"))]),
-
-      "OrganiserInput": s.object(
-        [
-          "name": s.line(description: "At most 200 characters."),
-          "contact_email": s.email(nullable: true),
-          "website": s.webURL(nullable: true),
-        ], required: ["name"]),
-      "Organiser": s.output([
-        "id": s.uuid(), "name": s.string(), "contact_email": s.string(nullable: true),
-        "website": s.string(nullable: true), "version": s.integer(),
-      ]),
-
-      "VenueInput": s.object(
-        [
-          "name": s.line(description: "At most 200 characters."),
-          "address": s.line(nullable: true, description: "At most 300 characters."),
-          "description": s.paragraph(nullable: true),
-          "latitude": s.number(
-            minimum: -90, maximum: 90, nullable: true, description: "Give with `longitude`."),
-          "longitude": s.number(
-            minimum: -180, maximum: 180, nullable: true, description: "Give with `latitude`."),
-          "capacity": s.integer(minimum: 0, maximum: 100_000, nullable: true),
-          "accessibility": s.array(accessibility, unique: true, nullable: true),
-        ], required: ["name"]),
-      "Venue": s.output([
-        "id": s.uuid(), "name": s.string(), "address": s.string(nullable: true),
-        "description": s.string(nullable: true), "latitude": s.number(nullable: true),
-        "longitude": s.number(nullable: true), "capacity": s.integer(nullable: true),
-        "accessibility": s.array(accessibility), "version": s.integer(),
-      ]),
-
-      "PersonInput": s.object(
-        [
-          "name": s.line(description: "At most 200 characters."),
-          "title": s.line(nullable: true, description: "At most 300 characters."),
-          "organisation": s.line(nullable: true, description: "At most 300 characters."),
-          "party": s.line(nullable: true, description: "At most 20 characters."),
-        ], required: ["name"]),
-      "Person": s.output([
-        "id": s.uuid(), "name": s.string(), "title": s.string(nullable: true),
-        "organisation": s.string(nullable: true), "party": s.string(nullable: true),
-        "version": s.integer(),
-      ]),
-
-      "Conflict": s.output([
-        "kind": s.string(enumeration: Conflict.Kind.allCases.map(\.rawValue)),
-        "event_ids": s.array(s.uuid(), minItems: 2, maxItems: 2),
-        "person_id": s.uuid(nullable: true),
-        "venue_id": s.uuid(nullable: true),
-        "distance_metres": s.number(nullable: true),
-        "walking_minutes": s.number(nullable: true),
-        "gap_minutes": s.number(nullable: true),
-        "summary": s.string(),
-      ]),
-      "ConflictList": s.output(["items": s.array(ref("Conflict"))]),
       "FeedLinks": s.output([
         "ics": s.output(["https": s.string(), "webcal": s.string()]),
         "rss": s.output(["https": s.string()]),
@@ -260,8 +191,6 @@ extension OpenAPIDocument {
         ],
       ]),
       "HistoryList": s.output(["items": s.array(ref("HistoryEntry"))]),
-      "SignUpInput": s.object(
-        ["name": s.line(), "email": s.email()], required: ["name", "email"]),
       "SignUp": s.object(
         [
           "event_id": s.uuid(),
@@ -295,130 +224,14 @@ extension OpenAPIDocument {
           ])),
       ]),
     ]
-    for kind in ["Organiser", "Venue", "Person", "Event"] {
-      schemas[kind + "Page"] = s.output([
-        "items": s.array(ref(kind)),
-        "next_cursor": s.string(nullable: true, description: "null on the last page."),
-      ])
+    let operations = router.routes.compactMap(\.operation)
+    for component in operations.compactMap(\.body) + operations.flatMap(\.success.uses) {
+      schemas.merge(component.all) { first, second in
+        // Two different schemas under one name would leave one route undocumented.
+        precondition(first == second, "two schemas share a name")
+        return first
+      }
     }
-    schemas.merge(eventSchemas()) { first, _ in first }
     return schemas
-  }
-
-  static func eventSchemas() -> [String: JSONValue] {
-    let s = Schema.self
-    let accessibility = s.string(enumeration: Accessibility.allCases.map(\.rawValue))
-    let language = s.string(pattern: "^[a-z]{2}$")
-    let limits = EventDetails.Limits.self
-    // The fields of POST and PATCH. POST requires the first three; on PATCH they may be
-    // null, which leaves them as they are.
-    func fields(patch: Bool) -> [String: JSONValue] {
-      [
-        "title": s.line(nullable: patch, description: "At most 300 characters."),
-        "description": s.paragraph(nullable: true),
-        "kind": s.string(enumeration: EventKind.allCases.map(\.rawValue), nullable: true),
-        "starts_at": s.dateTime(nullable: patch, description: "Inside an edition's days."),
-        "ends_at": s.dateTime(
-          nullable: patch, description: "After `starts_at`, at most 24 hours later."),
-        "venue_id": s.uuid(nullable: true),
-        "organiser_id": s.uuid(
-          nullable: true,
-          description: """
-            Required on POST with an admin token; with an organiser's token, left out or \
-            null means the token's own organiser.
-            """),
-        "co_organiser_ids": s.array(s.uuid(), maxItems: 20, unique: true, nullable: true),
-        "topics": s.array(
-          s.line(), maxItems: limits.topics, unique: true, nullable: true),
-        "language": s.string(
-          pattern: "^[a-z]{2}$", nullable: true, description: "Shorthand for one language."),
-        "languages": s.array(
-          language, minItems: 1, maxItems: limits.languages, unique: true, nullable: true),
-        "capacity": s.integer(
-          minimum: 0, maximum: 100_000, nullable: true,
-          description: "Required when registration is open."),
-        "registration_open": s.boolean(nullable: true),
-        "accessibility": s.array(accessibility, unique: true, nullable: true),
-        "food_served": s.boolean(nullable: true),
-        "livestream_url": s.webURL(nullable: true),
-        "panels": s.array(ref("PanelInput"), maxItems: limits.panels, nullable: true),
-        "participants": s.array(
-          ref("ParticipantInput"), maxItems: limits.participants, nullable: true),
-        "source_note": s.paragraph(nullable: true),
-      ]
-    }
-    return [
-      "EventInput": s.object(
-        fields(patch: false), required: ["title", "starts_at", "ends_at"],
-        description: "A new draft; left-out fields take their defaults."),
-      "EventPatch": s.object(
-        fields(patch: true), required: [], description: "The fields to change."),
-      "PanelInput": s.object(
-        [
-          "title": s.line(nullable: true),
-          "starts_at": s.dateTime(nullable: true, description: "Give both times or neither."),
-          "ends_at": s.dateTime(nullable: true),
-          "moderator_ids": s.array(s.uuid(), nullable: true),
-          "panelist_ids": s.array(s.uuid(), nullable: true),
-        ], required: []),
-      "ParticipantInput": s.object(
-        [
-          "person_id": s.uuid(),
-          "role": s.string(enumeration: ParticipantRole.allCases.map(\.rawValue)),
-          "title": s.line(nullable: true, description: "The person's title at this event."),
-          "organisation": s.line(nullable: true),
-          "panel": s.integer(
-            minimum: 0, nullable: true, description: "Index into `panels`, from 0."),
-          // What GET adds, so that a participant read can be sent back as it is.
-          "name": ["description": "Read-only: accepted and ignored."],
-          "party": ["description": "Read-only: accepted and ignored."],
-        ], required: ["person_id", "role"]),
-      "Event": s.output([
-        "id": s.uuid(),
-        "edition_id": s.uuid(),
-        "status": s.string(enumeration: EventStatus.allCases.map(\.rawValue)),
-        "revision": s.integer(),
-        "version": s.integer(),
-        "title": s.string(),
-        "description": s.string(),
-        "kind": s.string(enumeration: EventKind.allCases.map(\.rawValue)),
-        "starts_at": s.dateTime(),
-        "ends_at": s.dateTime(),
-        "venue_id": s.uuid(nullable: true),
-        "organiser_id": s.uuid(),
-        "co_organiser_ids": s.array(s.uuid()),
-        "topics": s.array(s.string()),
-        "languages": s.array(s.string()),
-        "accessibility": s.array(accessibility),
-        "food_served": s.boolean(),
-        "livestream_url": s.string(nullable: true),
-        "capacity": s.integer(nullable: true),
-        "registration_open": s.boolean(),
-        "panels": s.array(ref("Panel")),
-        "participants": s.array(ref("Participant")),
-        "source_note": s.string(nullable: true),
-        "created_at": s.dateTime(),
-        "updated_at": s.dateTime(),
-        "published_at": s.dateTime(nullable: true),
-        "cancelled_at": s.dateTime(nullable: true),
-        "warnings": s.array(ref("Conflict")),
-      ]),
-      "Panel": s.output([
-        "title": s.string(nullable: true),
-        "starts_at": s.dateTime(nullable: true),
-        "ends_at": s.dateTime(nullable: true),
-        "moderator_ids": s.array(s.uuid()),
-        "panelist_ids": s.array(s.uuid()),
-      ]),
-      "Participant": s.output([
-        "person_id": s.uuid(),
-        "role": s.string(enumeration: ParticipantRole.allCases.map(\.rawValue)),
-        "name": s.string(nullable: true),
-        "party": s.string(nullable: true),
-        "title": s.string(nullable: true),
-        "organisation": s.string(nullable: true),
-        "panel": s.integer(nullable: true),
-      ]),
-    ]
   }
 }

@@ -54,6 +54,28 @@ struct Operation: Sendable {
   struct Success: Sendable {
     let status: Int
     let json: JSONValue
+    /// The schemas the answer refers to, for `components/schemas`.
+    var uses: [SchemaComponent] = []
+
+    static func ok(
+      _ description: String, _ component: SchemaComponent, etag: Bool = false,
+      links: [String: JSONValue] = [:]
+    ) -> Success {
+      Success(
+        status: 200,
+        json: content(description, schema: component.name, etag: etag, links: links),
+        uses: [component])
+    }
+
+    static func created(
+      _ description: String, _ component: SchemaComponent, etag: Bool = false,
+      links: [String: JSONValue] = [:]
+    ) -> Success {
+      Success(
+        status: 201,
+        json: content(description, schema: component.name, etag: etag, links: links),
+        uses: [component])
+    }
 
     static func ok(
       _ description: String, schema: String, etag: Bool = false,
@@ -108,8 +130,8 @@ struct Operation: Sendable {
   var description: String? = nil
   var access: Access = .token
   var parameters: [Parameter] = []
-  /// The request body's schema, by its name in `components/schemas`.
-  var body: String? = nil
+  /// The request body's schema, which the document lists in `components/schemas`.
+  var body: SchemaComponent? = nil
   let success: Success
   /// What the handler itself may refuse with; what the token check and the body reading
   /// add is in `errorStatuses`.
@@ -142,7 +164,7 @@ struct Operation: Sendable {
     if let body {
       operation["requestBody"] = [
         "required": true,
-        "content": ["application/json": ["schema": OpenAPIDocument.ref(body)]],
+        "content": ["application/json": ["schema": OpenAPIDocument.ref(body.name)]],
       ]
     }
     return .object(operation)

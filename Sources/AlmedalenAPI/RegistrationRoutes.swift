@@ -43,7 +43,7 @@ enum RegistrationRoutes {
           Signing up again with the same email answers 200 with the existing registration \
           and no links. Closed, cancelled or past events are 409; drafts 404; too many \
           attempts from one client or for one email 429 with Retry-After.
-          """, access: .open, parameters: [.id], body: "SignUpInput",
+          """, access: .open, parameters: [.id], body: SignUpInput.wire.component,
         success: .created("The registration and its secret links", schema: "SignUp"),
         errors: [404, 409, 429, 503])
     ) { try signUp($0) },
@@ -118,13 +118,8 @@ enum RegistrationRoutes {
 
   static func signUp(_ c: RequestContext) throws -> Response {
     let eventID = try c.id("id")
-    let body = try c.jsonBody()
-    var input = JSONInput()
-    input.onlyKnown(body, ["name", "email"])
-    let name = input.string(body, "name", required: true)
-    let email = input.string(body, "email", required: true)
-    try input.check()
-    let signUp = try register(c, eventID: eventID, name: name ?? "", email: email ?? "")
+    let body = try c.input(SignUpInput.wire)
+    let signUp = try register(c, eventID: eventID, name: body.name!, email: body.email!)
     var object: [String: JSONValue] = [
       "event_id": eventID.wire.json, "status": signUp.registration.status.rawValue.json,
       "waitlist_position": signUp.waitlistPosition.json, "existing": signUp.existing.json,

@@ -22,6 +22,15 @@ enum Schema {
     return .object(schema)
   }
 
+  /// `schema` that may also be `null`: its type becomes `[T, "null"]`, and `null` joins its
+  /// `enum`.
+  static func nullable(_ schema: JSONValue) -> JSONValue {
+    guard case .object(var members) = schema else { return schema }
+    if case .string(let type)? = members["type"] { members["type"] = [type.json, "null"] }
+    if case .array(let cases)? = members["enum"] { members["enum"] = .array(cases + [.null]) }
+    return .object(members)
+  }
+
   /// One of a vocabulary's cases, by its wire name.
   static func cases<T: RawRepresentable<String> & CaseIterable>(
     _ type: T.Type, nullable: Bool = false

@@ -1,0 +1,214 @@
+import AlmedalenCore
+import Foundation
+
+/// A named JSON Schema for `components/schemas`, with the ones it refers to, so that the
+/// document can collect every schema its operations use.
+struct SchemaComponent: Sendable {
+  let name: String
+  let schema: JSONValue
+  let uses: [SchemaComponent]
+
+  /// This component and every one it uses, by name.
+  var all: [String: JSONValue] {
+    var found = [name: schema]
+    for component in uses { found.merge(component.all) { first, _ in first } }
+    return found
+  }
+}
+
+/// A JSON object a request sends, declared as one list of fields: the list reads a body
+/// (every problem at once, with its path, unknown fields refused) and is the object's JSON
+/// Schema (`additionalProperties: false`, `required`, each field's bounds). A field is
+/// named once.
+struct InputObject<Body: Sendable>: Sendable {
+  /// One field: its name, whether it must be there, its schema, and how it is read.
+  struct Field: Sendable {
+    let name: String
+    let required: Bool
+    let schema: JSONValue
+    let read: @Sendable (inout JSONInput, [String: JSONValue], String, inout Body) -> Void
+  }
+
+  let name: String
+  var description: String? = nil
+  let fields: [Field]
+  var uses: [SchemaComponent] = []
+  /// A rule between fields, after they are read.
+  var check: (@Sendable (Body, inout JSONInput) -> Void)? = nil
+
+  /// Reads `object` (at `path`, `""` for the body itself) into `body`, adding every
+  /// problem to `input`.
+  func read(
+    _ object: [String: JSONValue], at path: String = "", into body: inout Body,
+    _ input: inout JSONInput
+  ) {
+    input.onlyKnown(object, Set(fields.map(\.name)), at: path)
+    for field in fields { field.read(&input, object, path, &body) }
+    check?(body, &input)
+  }
+
+  var component: SchemaComponent {
+    let properties = Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0.schema) })
+    return SchemaComponent(
+      name: name,
+      schema: Schema.object(
+        properties, required: fields.filter(\.required).map(\.name), description: description),
+      uses: uses)
+  }
+}
+
+extension InputObject.Field {
+  typealias Path<T> = any WritableKeyPath<Body, T?> & Sendable
+
+  /// A field with `read`; one that may be left out may also be `null`, which the schema
+  /// says.
+  private static func make(
+    _ name: String, required: Bool, _ schema: JSONValue,
+    _ read: @escaping @Sendable (inout JSONInput, [String: JSONValue], String, inout Body) -> Void
+  ) -> Self {
+    Self(
+      name: name, required: required, schema: required ? schema : Schema.nullable(schema),
+      read: read)
+  }
+
+  static func string(
+    _ name: String, _ path: Path<String>, required: Bool = false, _ schema: JSONValue
+  )
+    -> Self
+  {
+    make(name, required: required, schema) { input, object, at, body in
+      body[keyPath: path] = input.string(object, name, at: at, required: required)
+    }
+  }
+
+  static func int(_ name: String, _ path: Path<Int>, required: Bool = false, _ schema: JSONValue)
+    -> Self
+  {
+    make(name, required: required, schema) { input, object, at, body in
+      body[keyPath: path] = input.int(object, name, at: at, required: required)
+    }
+  }
+
+  static func double(_ name: String, _ path: Path<Double>, _ schema: JSONValue) -> Self {
+    make(name, required: false, schema) { input, object, at, body in
+      body[keyPath: path] = input.double(object, name, at: at)
+    }
+  }
+
+  static func bool(_ name: String, _ path: Path<Bool>) -> Self {
+    make(name, required: false, Schema.boolean()) { input, object, at, body in
+      body[keyPath: path] = input.bool(object, name, at: at)
+    }
+  }
+
+  static func uuid(
+    _ name: String, _ path: Path<UUID>, required: Bool = false, description: String? = nil
+  ) -> Self {
+    make(name, required: required, Schema.uuid(description: description)) {
+      input, object, at, body in
+      body[keyPath: path] = input.uuid(object, name, at: at, required: required)
+    }
+  }
+
+  static func time(
+    _ name: String, _ path: Path<Date>, required: Bool = false, description: String? = nil
+  ) -> Self {
+    make(name, required: required, Schema.dateTime(description: description)) {
+      input, object, at, body in
+      body[keyPath: path] = input.time(object, name, at: at, required: required)
+    }
+  }
+
+  static func day(
+    _ name: String, _ path: Path<LocalDay>, required: Bool = false, description: String? = nil
+  ) -> Self {
+    make(name, required: required, Schema.string(format: "date", description: description)) {
+      input, object, at, body in
+      body[keyPath: path] = input.day(object, name, at: at, required: required)
+    }
+  }
+
+  static func enumeration<T: RawRepresentable<String> & CaseIterable & Sendable>(
+    _ name: String, _ path: Path<T>, required: Bool = false
+  ) -> Self {
+    make(name, required: required, Schema.cases(T.self)) { input, object, at, body in
+      body[keyPath: path] = input.enumeration(object, name, T.self, at: at, required: required)
+    }
+  }
+
+  static func strings(_ name: String, _ path: Path<[String]>, _ schema: JSONValue) -> Self {
+    make(name, required: false, schema) { input, object, at, body in
+      body[keyPath: path] = input.strings(object, name, at: at)
+    }
+  }
+
+  static func uuids(_ name: String, _ path: Path<[UUID]>, _ schema: JSONValue) -> Self {
+    make(name, required: false, schema) { input, object, at, body in
+      body[keyPath: path] = input.uuids(object, name, at: at)
+    }
+  }
+
+  static func enumerations<T: RawRepresentable<String> & CaseIterable & Sendable>(
+    _ name: String, _ path: Path<[T]>, unique: Bool = true
+  ) -> Self {
+    make(name, required: false, Schema.array(Schema.cases(T.self), unique: unique)) {
+      input, object, at, body in
+      body[keyPath: path] = input.enumerations(object, name, T.self, at: at)
+    }
+  }
+
+  /// An array of objects; an item that is not an object is a problem and `nil` in the list,
+  /// so that positions stay as the body has them.
+  static func objects<Item: WireInput>(
+    _ name: String, _ path: Path<[Item?]>, _ item: InputObject<Item>, maxItems: Int
+  ) -> Self {
+    make(
+      name, required: false,
+      Schema.array(OpenAPIDocument.ref(item.name), maxItems: maxItems)
+    ) { input, object, at, body in
+      guard let list = input.array(object, name, at: at) else {
+        body[keyPath: path] = nil
+        return
+      }
+      var items: [Item?] = []
+      for (index, value) in list.enumerated() {
+        let itemPath = input.join(at, name) + "[\(index)]"
+        guard case .object(let fields) = value else {
+          input.add(itemPath, "must be an object")
+          items.append(nil)
+          continue
+        }
+        var read = Item()
+        item.read(fields, at: itemPath, into: &read, &input)
+        items.append(read)
+      }
+      body[keyPath: path] = items
+    }
+  }
+
+  /// A field that is accepted and not read: what an answer carries and a client may send
+  /// back as it got it.
+  static func ignored(_ name: String) -> Self {
+    Self(
+      name: name, required: false, schema: ["description": "Read-only: accepted and ignored."],
+      read: { _, _, _, _ in })
+  }
+}
+
+/// A request body's Swift side: every field optional until read, filled by its
+/// `InputObject`.
+protocol WireInput: Sendable {
+  init()
+}
+
+extension RequestContext {
+  /// The JSON body read by `wire`: 415, 400, or 422 with every problem at once.
+  func input<Body: WireInput>(_ wire: InputObject<Body>) throws(Problem) -> Body {
+    let object = try jsonBody()
+    var input = JSONInput()
+    var body = Body()
+    wire.read(object, into: &body, &input)
+    try input.check()
+    return body
+  }
+}
