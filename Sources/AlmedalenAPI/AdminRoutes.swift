@@ -17,7 +17,7 @@ enum AdminRoutes {
       .get, "/api/v1/editions",
       Operation(
         id: "listEditions", summary: "Every edition, oldest first", tag: .editions,
-        success: .ok("The editions", WireOutputs.edition.list)), listEditions),
+        success: .ok("The editions", WireOutputs.edition.list())), listEditions),
     .api(
       .post, "/api/v1/organisers",
       Operation(
@@ -154,7 +154,8 @@ enum AdminRoutes {
       .get, "/api/v1/events/{id}/history",
       Operation(
         id: "eventHistory", summary: "Who changed what, oldest first", tag: .events,
-        parameters: [.id], success: .ok("The history", schema: "HistoryList"),
+        parameters: [.id],
+        success: .ok("The history", RegistrationOutputs.change.list(named: "HistoryList")),
         errors: [400, 403, 404]), eventHistory),
     .api(
       .get, "/api/v1/conflicts",
@@ -165,7 +166,7 @@ enum AdminRoutes {
           Among drafts and published events. An organiser's token sees the conflicts its \
           own events are part of, and none involving other organisers' drafts.
           """,
-        parameters: conflictParameters, success: .ok("The conflicts", WireOutputs.conflict.list),
+        parameters: conflictParameters, success: .ok("The conflicts", WireOutputs.conflict.list()),
         errors: [400, 422]), listConflicts),
   ]
 
@@ -450,11 +451,7 @@ enum AdminRoutes {
           "to": try field.to.map(storedJSON) ?? .null,
         ]
       }
-      return [
-        "at": RFC3339.format(change.changedAt).json, "actor": change.actor.json,
-        "action": change.action.rawValue.json, "version": change.version.json,
-        "revision": change.revision.json, "changes": .object(fields),
-      ]
+      return RegistrationOutputs.change.json(.init(change: change, fields: fields))
     }
     return JSONOutput.response(["items": .array(items)])
   }

@@ -21,6 +21,9 @@ public struct Application: Responder {
     self.store = store
     self.feeds = feeds
     self.registrations = registrations
+    // Built now, at start-up: a route declared wrongly, or a document that cannot be built,
+    // stops the server before it listens rather than on the first request.
+    _ = OpenAPIDocument.json
   }
 
   /// Every route the service has, each declared once with all that is known of it.

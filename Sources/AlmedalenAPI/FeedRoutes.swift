@@ -93,7 +93,8 @@ enum FeedRoutes {
       Operation(
         id: "feedLinks", summary: "The feeds of a selection, as https and webcal links",
         tag: .feeds, access: .open, parameters: FeedQuery.parameters,
-        success: .ok("Links to subscribe to", schema: "FeedLinks"), errors: [400, 404, 422])
+        success: .ok("Links to subscribe to", RegistrationOutputs.feedLinks.component),
+        errors: [400, 404, 422])
     ) { try links($0) },
   ]
 
@@ -236,14 +237,12 @@ enum FeedRoutes {
     let ics = c.feeds.baseURL + "/feeds/program.ics" + suffix
     let rss = c.feeds.baseURL + "/feeds/program.rss" + suffix
     return JSONOutput.response(
-      [
-        "ics": ["https": ics.json, "webcal": c.feeds.webcal(ics).json],
-        "rss": ["https": rss.json],
-        "schedule": [
-          "xml": (c.feeds.baseURL + "/feeds/schedule.xml").json,
-          "json": (c.feeds.baseURL + "/feeds/schedule.json").json,
-        ],
-      ], headers: [("Cache-Control", "public, max-age=3600")])
+      RegistrationOutputs.feedLinks.json(
+        .init(
+          ics: ics, webcal: c.feeds.webcal(ics), rss: rss,
+          scheduleXML: c.feeds.baseURL + "/feeds/schedule.xml",
+          scheduleJSON: c.feeds.baseURL + "/feeds/schedule.json")),
+      headers: [("Cache-Control", "public, max-age=3600")])
   }
 
   // MARK: Parts

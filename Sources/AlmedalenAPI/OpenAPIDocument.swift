@@ -156,74 +156,10 @@ public enum OpenAPIDocument {
 // MARK: - Schemas
 
 extension OpenAPIDocument {
-  /// The answers' schemas, and every request body's, from the operations that read them.
+  /// Every schema the document refers to: the problem answer's, and those of the request
+  /// bodies and answers of the operations, each from its declaration.
   static func schemas(_ router: Router) -> [String: JSONValue] {
-    let s = Schema.self
-    var schemas: [String: JSONValue] = [
-      "Problem": s.object(
-        [
-          "type": s.string(description: "Always `about:blank`."),
-          "title": s.string(),
-          "status": s.integer(minimum: 400, maximum: 599),
-          "detail": s.string(),
-          "errors": s.array(ref("FieldError")),
-          "conflicting_event_ids": s.array(s.uuid()),
-        ], required: ["type", "title", "status"],
-        description: "RFC 9457 problem details."),
-      "FieldError": s.output(["field": s.string(), "message": s.string()]),
-
-      "FeedLinks": s.output([
-        "ics": s.output(["https": s.string(), "webcal": s.string()]),
-        "rss": s.output(["https": s.string()]),
-        "schedule": s.output(["xml": s.string(), "json": s.string()]),
-      ]),
-
-      "HistoryEntry": s.output([
-        "at": s.dateTime(),
-        "actor": s.string(),
-        "action": s.string(enumeration: EventChange.Action.allCases.map(\.rawValue)),
-        "version": s.integer(),
-        "revision": s.integer(),
-        "changes": [
-          "type": "object",
-          "description": "Each changed field, with its value before and after.",
-          "additionalProperties": s.output(["from": [:], "to": [:]]),
-        ],
-      ]),
-      "HistoryList": s.output(["items": s.array(ref("HistoryEntry"))]),
-      "SignUp": s.object(
-        [
-          "event_id": s.uuid(),
-          "status": s.string(enumeration: ["confirmed", "waitlisted"]),
-          "waitlist_position": s.integer(minimum: 1, nullable: true),
-          "existing": s.boolean(),
-          "cancel_url": s.string(), "calendar_url": s.string(), "calendar_webcal_url": s.string(),
-        ], required: ["event_id", "status", "waitlist_position", "existing"]),
-      "RegistrationStatus": s.output([
-        "event_id": s.uuid(),
-        "status": s.string(enumeration: RegistrationStatus.allCases.map(\.rawValue)),
-        "waitlist_position": s.integer(minimum: 1, nullable: true),
-        "registered_at": s.dateTime(),
-      ]),
-      "CancelledRegistration": s.output([
-        "event_id": s.uuid(), "status": s.string(enumeration: ["cancelled"]),
-      ]),
-      "RegistrationList": s.output([
-        "event_id": s.uuid(), "capacity": s.integer(nullable: true),
-        "counts": s.output(
-          Dictionary(
-            uniqueKeysWithValues: RegistrationStatus.allCases.map {
-              ($0.rawValue, s.integer(minimum: 0))
-            })),
-        "items": s.array(
-          s.output([
-            "id": s.uuid(), "name": s.string(nullable: true), "email": s.string(nullable: true),
-            "status": s.string(enumeration: RegistrationStatus.allCases.map(\.rawValue)),
-            "waitlist_position": s.integer(minimum: 1, nullable: true),
-            "registered_at": s.dateTime(),
-          ])),
-      ]),
-    ]
+    var schemas = Problem.wire.component.all
     let operations = router.routes.compactMap(\.operation)
     for component in operations.compactMap(\.body) + operations.flatMap(\.success.uses) {
       schemas.merge(component.all) { first, second in

@@ -61,34 +61,14 @@ struct Operation: Sendable {
       _ description: String, _ component: SchemaComponent, etag: Bool = false,
       links: [String: JSONValue] = [:]
     ) -> Success {
-      Success(
-        status: 200,
-        json: content(description, schema: component.name, etag: etag, links: links),
-        uses: [component])
+      json(200, description, component, etag: etag, links: links)
     }
 
     static func created(
       _ description: String, _ component: SchemaComponent, etag: Bool = false,
       links: [String: JSONValue] = [:]
     ) -> Success {
-      Success(
-        status: 201,
-        json: content(description, schema: component.name, etag: etag, links: links),
-        uses: [component])
-    }
-
-    static func ok(
-      _ description: String, schema: String, etag: Bool = false,
-      links: [String: JSONValue] = [:]
-    ) -> Success {
-      Success(status: 200, json: content(description, schema: schema, etag: etag, links: links))
-    }
-
-    static func created(
-      _ description: String, schema: String, etag: Bool = false,
-      links: [String: JSONValue] = [:]
-    ) -> Success {
-      Success(status: 201, json: content(description, schema: schema, etag: etag, links: links))
+      json(201, description, component, etag: etag, links: links)
     }
 
     static func noContent(_ description: String) -> Success {
@@ -111,16 +91,17 @@ struct Operation: Sendable {
         ])
     }
 
-    private static func content(
-      _ description: String, schema: String, etag: Bool, links: [String: JSONValue]
-    ) -> JSONValue {
+    private static func json(
+      _ status: Int, _ description: String, _ component: SchemaComponent, etag: Bool,
+      links: [String: JSONValue]
+    ) -> Success {
       var response: [String: JSONValue] = [
         "description": description.json,
-        "content": ["application/json": ["schema": OpenAPIDocument.ref(schema)]],
+        "content": ["application/json": ["schema": OpenAPIDocument.ref(component.name)]],
       ]
       if etag { response["headers"] = ["ETag": OpenAPIDocument.ref("ETag", in: "headers")] }
       if !links.isEmpty { response["links"] = .object(links) }
-      return .object(response)
+      return Success(status: status, json: .object(response), uses: [component])
     }
   }
 

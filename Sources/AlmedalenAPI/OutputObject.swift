@@ -5,31 +5,51 @@ import Foundation
 /// is the object's schema (every field always there, `type: [T, "null"]` where it may be
 /// `null`). A field is named once.
 struct OutputObject<Value>: Sendable {
-  /// One field: its name, its schema, and how it is written.
+  /// One field: its name, its schema, and how it is written; `nil` leaves it out, which
+  /// only a field that is not `required` may.
   struct Field: Sendable {
     let name: String
     let schema: JSONValue
-    let write: @Sendable (Value) -> JSONValue
+    var required = true
+    let write: @Sendable (Value) -> JSONValue?
+
+    init(
+      name: String, schema: JSONValue, required: Bool = true,
+      write: @escaping @Sendable (Value) -> JSONValue?
+    ) {
+      self.name = name
+      self.schema = schema
+      self.required = required
+      self.write = write
+    }
   }
 
   let name: String
+  var description: String? = nil
   let fields: [Field]
   var uses: [SchemaComponent] = []
 
   func json(_ value: Value) -> JSONValue {
-    .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0.write(value)) }))
+    var members: [String: JSONValue] = [:]
+    for field in fields {
+      if let written = field.write(value) { members[field.name] = written }
+    }
+    return .object(members)
   }
 
   var schema: JSONValue {
-    Schema.output(Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0.schema) }))
+    Schema.object(
+      Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0.schema) }),
+      required: fields.filter(\.required).map(\.name), description: description)
   }
 
   var component: SchemaComponent { SchemaComponent(name: name, schema: schema, uses: uses) }
 
-  /// `{"items": [...]}` of this object, named `<name>List`.
-  var list: SchemaComponent {
+  /// `{"items": [...]}` of this object, named `<name>List` unless named otherwise.
+  func list(named listName: String? = nil) -> SchemaComponent {
     SchemaComponent(
-      name: name + "List", schema: Schema.output(["items": Schema.array(ref)]), uses: [component])
+      name: listName ?? name + "List", schema: Schema.output(["items": Schema.array(ref)]),
+      uses: [component])
   }
 
   /// A page of this object with the cursor to the next, named `<name>Page`.
@@ -82,8 +102,15 @@ extension OutputObject.Field {
     Self(name: name, schema: Schema.integer()) { $0[keyPath: path].json }
   }
 
-  static func integer(_ name: String, _ path: Path<Int?>) -> Self {
-    Self(name: name, schema: Schema.integer(nullable: true)) { $0[keyPath: path].json }
+  static func integer(_ name: String, _ path: Path<Int?>, minimum: Int? = nil) -> Self {
+    Self(name: name, schema: Schema.integer(minimum: minimum, nullable: true)) {
+      $0[keyPath: path].json
+    }
+  }
+
+  /// A string that is there only sometimes (a sign-up's secret links, the first time).
+  static func omittable(_ name: String, _ path: Path<String?>) -> Self {
+    Self(name: name, schema: Schema.string(), required: false) { $0[keyPath: path]?.json }
   }
 
   static func number(_ name: String, _ path: Path<Double?>) -> Self {
@@ -124,6 +151,18 @@ extension OutputObject.Field {
     Self(name: name, schema: Schema.array(Schema.cases(T.self))) {
       $0[keyPath: path].map(\.rawValue).json
     }
+  }
+
+  /// A list of objects that have no schema of their own, described in place.
+  static func inline<Item>(
+    _ name: String, _ item: OutputObject<Item>, _ items: @escaping @Sendable (Value) -> [Item]
+  ) -> Self {
+    Self(name: name, schema: Schema.array(item.schema)) { .array(items($0).map(item.json)) }
+  }
+
+  /// An object in place, written from the same value.
+  static func nested(_ name: String, _ object: OutputObject<Value>) -> Self {
+    Self(name: name, schema: object.schema) { object.json($0) }
   }
 
   /// A list of other objects, by reference to their schema.

@@ -38,22 +38,32 @@ public struct Problem: Error, Sendable {
       errors: problems.map { FieldError(field: $0.field, message: $0.message) })
   }
 
+  static let fieldError = OutputObject<FieldError>(
+    name: "FieldError", fields: [.string("field", \.field), .string("message", \.message)])
+
   /// The RFC 9457 body; `detail`, `errors` and `conflicting_event_ids` only when there are
   /// any.
-  var body: JSONValue {
-    var members: [String: JSONValue] = [
-      "type": "about:blank", "title": title.json, "status": status.json,
-    ]
-    if let detail { members["detail"] = detail.json }
-    if !errors.isEmpty {
-      members["errors"] = .array(
-        errors.map { ["field": $0.field.json, "message": $0.message.json] })
-    }
-    if !conflictingEventIDs.isEmpty {
-      members["conflicting_event_ids"] = conflictingEventIDs.map(\.wire).json
-    }
-    return .object(members)
-  }
+  static let wire = OutputObject<Problem>(
+    name: "Problem", description: "RFC 9457 problem details.",
+    fields: [
+      OutputObject.Field(name: "type", schema: Schema.string(description: "Always `about:blank`."))
+      { _ in "about:blank" },
+      .string("title", \.title),
+      OutputObject.Field(name: "status", schema: Schema.integer(minimum: 400, maximum: 599)) {
+        $0.status.json
+      },
+      OutputObject.Field(name: "detail", schema: Schema.string(), required: false) {
+        $0.detail?.json
+      },
+      OutputObject.Field(name: "errors", schema: Schema.array(fieldError.ref), required: false) {
+        $0.errors.isEmpty ? nil : .array($0.errors.map(fieldError.json))
+      },
+      OutputObject.Field(
+        name: "conflicting_event_ids", schema: Schema.array(Schema.uuid()), required: false
+      ) { $0.conflictingEventIDs.isEmpty ? nil : $0.conflictingEventIDs.map(\.wire).json },
+    ], uses: [fieldError.component])
+
+  var body: JSONValue { Self.wire.json(self) }
 
   /// The problem as an HTTP response.
   public func response(allow: String? = nil, retryAfter: String? = nil) -> Response {

@@ -44,7 +44,8 @@ enum RegistrationRoutes {
           and no links. Closed, cancelled or past events are 409; drafts 404; too many \
           attempts from one client or for one email 429 with Retry-After.
           """, access: .open, parameters: [.id], body: SignUpInput.wire.component,
-        success: .created("The registration and its secret links", schema: "SignUp"),
+        success: .created(
+          "The registration and its secret links", RegistrationOutputs.signUp.component),
         errors: [404, 409, 429, 503])
     ) { try signUp($0) },
     .api(
@@ -61,17 +62,17 @@ enum RegistrationRoutes {
           json: [
             "description": "The registrations in arrival order",
             "content": [
-              "application/json": ["schema": OpenAPIDocument.ref("RegistrationList")],
+              "application/json": ["schema": RegistrationOutputs.list.ref],
               "text/csv": ["schema": ["type": "string"]],
             ],
-          ]), errors: [403, 404])
+          ], uses: [RegistrationOutputs.list.component]), errors: [403, 404])
     ) { try list($0) },
     .api(
       .get, "/api/v1/registrations/{token}", secret: true,
       Operation(
         id: "showRegistration", summary: "The attendee's own registration", tag: .registrations,
         access: .open, parameters: [.token],
-        success: .ok("Its status", schema: "RegistrationStatus"), errors: [400, 404, 503])
+        success: .ok("Its status", RegistrationOutputs.status.component), errors: [400, 404, 503])
     ) { try show($0) },
     .api(
       .delete, "/api/v1/registrations/{token}", secret: true,
@@ -80,7 +81,7 @@ enum RegistrationRoutes {
         tag: .registrations,
         description: "The first on the waitlist gets the seat at once. Repeating is harmless.",
         access: .open, parameters: [.token],
-        success: .ok("Cancelled", schema: "CancelledRegistration"), errors: [400, 404, 503])
+        success: .ok("Cancelled", RegistrationOutputs.cancelled.component), errors: [400, 404, 503])
     ) { try cancel($0) },
     .feed(
       .get, "/feeds/attendee/{token}.ics", secret: true,
@@ -120,18 +121,18 @@ enum RegistrationRoutes {
     let eventID = try c.id("id")
     let body = try c.input(SignUpInput.wire)
     let signUp = try register(c, eventID: eventID, name: body.name!, email: body.email!)
-    var object: [String: JSONValue] = [
-      "event_id": eventID.wire.json, "status": signUp.registration.status.rawValue.json,
-      "waitlist_position": signUp.waitlistPosition.json, "existing": signUp.existing.json,
-    ]
+    var answer = RegistrationOutputs.SignUp(
+      eventID: eventID, status: signUp.registration.status, position: signUp.waitlistPosition,
+      existing: signUp.existing)
     if let secret = signUp.secret, let calendarSecret = signUp.calendarSecret {
       let calendar = c.feeds.baseURL + "/feeds/attendee/" + calendarSecret + ".ics"
-      object["cancel_url"] = (c.feeds.baseURL + "/api/v1/registrations/" + secret).json
-      object["calendar_url"] = calendar.json
-      object["calendar_webcal_url"] = c.feeds.webcal(calendar).json
+      answer.cancelURL = c.feeds.baseURL + "/api/v1/registrations/" + secret
+      answer.calendarURL = calendar
+      answer.webcalURL = c.feeds.webcal(calendar)
     }
     return JSONOutput.response(
-      .object(object), status: signUp.existing ? 200 : 201, headers: [("Cache-Control", "no-store")]
+      RegistrationOutputs.signUp.json(answer), status: signUp.existing ? 200 : 201,
+      headers: [("Cache-Control", "no-store")]
     )
   }
 
@@ -174,17 +175,14 @@ enum RegistrationRoutes {
   static func show(_ c: RequestContext) throws -> Response {
     let (registration, position) = try c.store.registrations.find(secret: try secret(c))
     return JSONOutput.response(
-      [
-        "event_id": registration.eventID.wire.json, "status": registration.status.rawValue.json,
-        "waitlist_position": position.json,
-        "registered_at": RFC3339.format(registration.createdAt).json,
-      ], headers: [("Cache-Control", "no-store")])
+      RegistrationOutputs.status.json(.init(registration: registration, position: position)),
+      headers: [("Cache-Control", "no-store")])
   }
 
   static func cancel(_ c: RequestContext) throws -> Response {
     let registration = try c.store.registrations.cancel(secret: try secret(c))
     return JSONOutput.response(
-      ["event_id": registration.eventID.wire.json, "status": registration.status.rawValue.json],
+      RegistrationOutputs.cancelled.json(registration),
       headers: [("Cache-Control", "no-store")])
   }
 
@@ -239,24 +237,11 @@ enum RegistrationRoutes {
         ], body: RegistrationCSV.bytes(rows), compressible: true)
     }
     return JSONOutput.response(
-      [
-        "event_id": event.id.wire.json, "capacity": event.capacity.json,
-        "counts": .object(
-          Dictionary(
-            uniqueKeysWithValues: RegistrationStatus.allCases.map {
-              ($0.rawValue, (counts[$0] ?? 0).json)
-            })),
-        "items": .array(
-          rows.map { row -> JSONValue in
-            [
-              "id": row.registration.id.wire.json, "name": row.registration.name.json,
-              "email": row.registration.email.json,
-              "status": row.registration.status.rawValue.json,
-              "waitlist_position": row.waitlistPosition.json,
-              "registered_at": RFC3339.format(row.registration.createdAt).json,
-            ]
-          }),
-      ], headers: [("Cache-Control", "no-store")])
+      RegistrationOutputs.list.json(
+        .init(
+          event: event, counts: counts,
+          entries: rows.map { .init(registration: $0.registration, position: $0.waitlistPosition) }
+        )), headers: [("Cache-Control", "no-store")])
   }
 }
 
