@@ -60,100 +60,97 @@ struct InputObject<Body: Sendable>: Sendable {
 extension InputObject.Field {
   typealias Path<T> = any WritableKeyPath<Body, T?> & Sendable
 
-  /// A field with `read`; one that may be left out may also be `null`, which the schema
-  /// says.
-  private static func make(
-    _ name: String, required: Bool, _ schema: JSONValue,
-    _ read: @escaping @Sendable (inout JSONInput, [String: JSONValue], String, inout Body) -> Void
+  /// A field that `reader` (`JSONInput`'s reader of its kind) reads into `path`; one that
+  /// may be left out may also be `null`, which the schema says.
+  private static func reading<T>(
+    _ name: String, _ path: Path<T>, required: Bool, _ schema: JSONValue,
+    _ reader:
+      @escaping @Sendable (
+        _ input: inout JSONInput, _ object: [String: JSONValue], _ name: String, _ at: String,
+        _ required: Bool
+      ) -> T?
   ) -> Self {
-    Self(
-      name: name, required: required, schema: required ? schema : Schema.nullable(schema),
-      read: read)
+    Self(name: name, required: required, schema: required ? schema : Schema.nullable(schema)) {
+      input, object, at, body in
+      body[keyPath: path] = reader(&input, object, name, at, required)
+    }
   }
 
   static func string(
     _ name: String, _ path: Path<String>, required: Bool = false, _ schema: JSONValue
-  )
-    -> Self
-  {
-    make(name, required: required, schema) { input, object, at, body in
-      body[keyPath: path] = input.string(object, name, at: at, required: required)
-    }
+  ) -> Self {
+    reading(name, path, required: required, schema) { $0.string($1, $2, at: $3, required: $4) }
   }
 
   static func int(_ name: String, _ path: Path<Int>, required: Bool = false, _ schema: JSONValue)
     -> Self
   {
-    make(name, required: required, schema) { input, object, at, body in
-      body[keyPath: path] = input.int(object, name, at: at, required: required)
-    }
+    reading(name, path, required: required, schema) { $0.int($1, $2, at: $3, required: $4) }
   }
 
   static func double(_ name: String, _ path: Path<Double>, _ schema: JSONValue) -> Self {
-    make(name, required: false, schema) { input, object, at, body in
-      body[keyPath: path] = input.double(object, name, at: at)
+    reading(name, path, required: false, schema) { input, object, name, at, _ in
+      input.double(object, name, at: at)
     }
   }
 
   static func bool(_ name: String, _ path: Path<Bool>) -> Self {
-    make(name, required: false, Schema.boolean()) { input, object, at, body in
-      body[keyPath: path] = input.bool(object, name, at: at)
+    reading(name, path, required: false, Schema.boolean()) { input, object, name, at, _ in
+      input.bool(object, name, at: at)
     }
   }
 
   static func uuid(
     _ name: String, _ path: Path<UUID>, required: Bool = false, description: String? = nil
   ) -> Self {
-    make(name, required: required, Schema.uuid(description: description)) {
-      input, object, at, body in
-      body[keyPath: path] = input.uuid(object, name, at: at, required: required)
+    reading(name, path, required: required, Schema.uuid(description: description)) {
+      $0.uuid($1, $2, at: $3, required: $4)
     }
   }
 
   static func time(
     _ name: String, _ path: Path<Date>, required: Bool = false, description: String? = nil
   ) -> Self {
-    make(name, required: required, Schema.dateTime(description: description)) {
-      input, object, at, body in
-      body[keyPath: path] = input.time(object, name, at: at, required: required)
+    reading(name, path, required: required, Schema.dateTime(description: description)) {
+      $0.time($1, $2, at: $3, required: $4)
     }
   }
 
   static func day(
     _ name: String, _ path: Path<LocalDay>, required: Bool = false, description: String? = nil
   ) -> Self {
-    make(name, required: required, Schema.string(format: "date", description: description)) {
-      input, object, at, body in
-      body[keyPath: path] = input.day(object, name, at: at, required: required)
+    let schema = Schema.string(format: "date", description: description)
+    return reading(name, path, required: required, schema) {
+      $0.day($1, $2, at: $3, required: $4)
     }
   }
 
   static func enumeration<T: RawRepresentable<String> & CaseIterable & Sendable>(
     _ name: String, _ path: Path<T>, required: Bool = false
   ) -> Self {
-    make(name, required: required, Schema.cases(T.self)) { input, object, at, body in
-      body[keyPath: path] = input.enumeration(object, name, T.self, at: at, required: required)
+    reading(name, path, required: required, Schema.cases(T.self)) {
+      $0.enumeration($1, $2, T.self, at: $3, required: $4)
     }
   }
 
   static func strings(_ name: String, _ path: Path<[String]>, _ schema: JSONValue) -> Self {
-    make(name, required: false, schema) { input, object, at, body in
-      body[keyPath: path] = input.strings(object, name, at: at)
+    reading(name, path, required: false, schema) { input, object, name, at, _ in
+      input.strings(object, name, at: at)
     }
   }
 
   static func uuids(_ name: String, _ path: Path<[UUID]>, _ schema: JSONValue) -> Self {
-    make(name, required: false, schema) { input, object, at, body in
-      body[keyPath: path] = input.uuids(object, name, at: at)
+    reading(name, path, required: false, schema) { input, object, name, at, _ in
+      input.uuids(object, name, at: at)
     }
   }
 
   static func enumerations<T: RawRepresentable<String> & CaseIterable & Sendable>(
-    _ name: String, _ path: Path<[T]>, unique: Bool = true
+    _ name: String, _ path: Path<[T]>
   ) -> Self {
-    make(name, required: false, Schema.array(Schema.cases(T.self), unique: unique)) {
-      input, object, at, body in
-      body[keyPath: path] = input.enumerations(object, name, T.self, at: at)
+    let schema = Schema.array(Schema.cases(T.self), unique: true)
+    return reading(name, path, required: false, schema) { input, object, name, at, _ in
+      input.enumerations(object, name, T.self, at: at)
     }
   }
 
@@ -162,10 +159,8 @@ extension InputObject.Field {
   static func objects<Item: WireInput>(
     _ name: String, _ path: Path<[Item?]>, _ item: InputObject<Item>, maxItems: Int
   ) -> Self {
-    make(
-      name, required: false,
-      Schema.array(OpenAPIDocument.ref(item.name), maxItems: maxItems)
-    ) { input, object, at, body in
+    let schema = Schema.nullable(Schema.array(OpenAPIDocument.ref(item.name), maxItems: maxItems))
+    return Self(name: name, required: false, schema: schema) { input, object, at, body in
       guard let list = input.array(object, name, at: at) else {
         body[keyPath: path] = nil
         return
