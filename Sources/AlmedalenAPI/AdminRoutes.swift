@@ -10,9 +10,9 @@ enum AdminRoutes {
       .post, "/api/v1/editions",
       Operation(
         id: "createEdition", summary: "Add an edition (admin)", tag: .editions,
-        body: EditionInput.wire.component,
+
         success: .created("The new edition", WireOutputs.edition.component),
-        errors: [403, 409]), createEdition),
+        errors: [403, 409]), reading: EditionInput.wire, createEdition),
     .api(
       .get, "/api/v1/editions",
       Operation(
@@ -22,9 +22,9 @@ enum AdminRoutes {
       .post, "/api/v1/organisers",
       Operation(
         id: "createOrganiser", summary: "Add an organiser (admin)", tag: .organisers,
-        body: OrganiserInput.wire.component,
+
         success: .created("The new organiser", WireOutputs.organiser.component),
-        errors: [403]), createOrganiser),
+        errors: [403]), reading: OrganiserInput.wire, createOrganiser),
     .api(
       .get, "/api/v1/organisers",
       Operation(
@@ -42,9 +42,9 @@ enum AdminRoutes {
       .post, "/api/v1/venues",
       Operation(
         id: "createVenue", summary: "Add a venue (admin)", tag: .venues,
-        body: VenueInput.wire.component,
-        success: .created("The new venue", WireOutputs.venue.component), errors: [403]), createVenue
-    ),
+
+        success: .created("The new venue", WireOutputs.venue.component), errors: [403]),
+      reading: VenueInput.wire, createVenue),
     .api(
       .get, "/api/v1/venues",
       Operation(
@@ -61,9 +61,9 @@ enum AdminRoutes {
       .post, "/api/v1/people",
       Operation(
         id: "createPerson", summary: "Add a person (admin or organiser)", tag: .people,
-        body: PersonInput.wire.component,
+
         success: .created("The new person", WireOutputs.person.component)),
-      createPerson),
+      reading: PersonInput.wire, createPerson),
     .api(
       .get, "/api/v1/people",
       Operation(
@@ -85,10 +85,10 @@ enum AdminRoutes {
           organiser is taken. An organiser's token may create events only for its own \
           organiser. The answer carries the conflicts the event would cause in `warnings`.
           """,
-        body: EventInput.create.component,
+
         success: .created(
           "The new draft", WireOutputs.event.component, etag: true, links: eventLinks),
-        errors: [403]), createEvent),
+        errors: [403]), reading: EventInput.create, createEvent),
     .api(
       .get, "/api/v1/events",
       Operation(
@@ -118,10 +118,10 @@ enum AdminRoutes {
           sending only `panels` keeps the participants outside any panel. Needs \
           `If-Match` with the ETag from GET.
           """,
-        parameters: [.id, .ifMatch(required: true)], body: EventInput.patch.component,
+        parameters: [.id, .ifMatch(required: true)],
         success: .ok(
           "The changed event", WireOutputs.event.component, etag: true, links: eventLinks),
-        errors: [403, 404, 409, 412, 428]), patchEvent),
+        errors: [403, 404, 409, 412, 428]), reading: EventInput.patch, patchEvent),
     .api(
       .delete, "/api/v1/events/{id}",
       Operation(
@@ -247,9 +247,11 @@ enum AdminRoutes {
 
   // MARK: Editions, organisers, venues, people
 
-  static func createEdition(_ c: RequestContext) throws -> Response {
+  static func createEdition(_ c: RequestContext, _ body: BodyReader<EditionInput>) throws
+    -> Response
+  {
     try c.caller().requireAdmin()
-    let body = try c.input(EditionInput.wire)
+    let body = try body.read()
     let edition = Edition(
       year: body.year!, name: body.name!, firstDay: body.firstDay!, lastDay: body.lastDay!)
     try validated { try edition.validate() }
@@ -264,9 +266,11 @@ enum AdminRoutes {
     ])
   }
 
-  static func createOrganiser(_ c: RequestContext) throws -> Response {
+  static func createOrganiser(_ c: RequestContext, _ body: BodyReader<OrganiserInput>) throws
+    -> Response
+  {
     try c.caller().requireAdmin()
-    let body = try c.input(OrganiserInput.wire)
+    let body = try body.read()
     let organiser = Organiser(
       name: body.name!, contactEmail: body.contactEmail, website: body.website)
     try validated { try organiser.validate() }
@@ -288,9 +292,9 @@ enum AdminRoutes {
       WireOutputs.organiser.json(organiser), headers: [("ETag", ETag.make(organiser.version))])
   }
 
-  static func createVenue(_ c: RequestContext) throws -> Response {
+  static func createVenue(_ c: RequestContext, _ body: BodyReader<VenueInput>) throws -> Response {
     try c.caller().requireAdmin()
-    let body = try c.input(VenueInput.wire)
+    let body = try body.read()
     let venue = Venue(
       name: body.name!, address: body.address, description: body.description,
       coordinate: body.latitude.flatMap { lat in
@@ -316,9 +320,10 @@ enum AdminRoutes {
       WireOutputs.venue.json(venue), headers: [("ETag", ETag.make(venue.version))])
   }
 
-  static func createPerson(_ c: RequestContext) throws -> Response {
+  static func createPerson(_ c: RequestContext, _ body: BodyReader<PersonInput>) throws -> Response
+  {
     _ = try c.caller()  // admins and organisers both add people
-    let body = try c.input(PersonInput.wire)
+    let body = try body.read()
     let person = Person(
       name: body.name!, title: body.title, organisation: body.organisation, party: body.party)
     try validated { try person.validate() }
@@ -342,10 +347,10 @@ enum AdminRoutes {
 
   // MARK: Events
 
-  static func createEvent(_ c: RequestContext) throws -> Response {
+  static func createEvent(_ c: RequestContext, _ body: BodyReader<EventInput>) throws -> Response {
     let caller = try c.caller()
     let details = try EventJSON.details(
-      from: try c.jsonBody(), base: nil, defaultOrganiser: caller.token.organiserID,
+      from: body, base: nil, defaultOrganiser: caller.token.organiserID,
       references: c.store.events.referenceProblems)
     try caller.requireOrganiser(details.organiserID)
     let event = try c.store.events.create(details, actor: caller.actor)
@@ -396,13 +401,13 @@ enum AdminRoutes {
     return try eventResponse(c, event, caller)
   }
 
-  static func patchEvent(_ c: RequestContext) throws -> Response {
+  static func patchEvent(_ c: RequestContext, _ body: BodyReader<EventInput>) throws -> Response {
     let caller = try c.caller()
     let event = try visibleEvent(c, caller)
     try caller.requireOrganiser(event.organiserID)
     let expected = try c.expectedVersion()
     let details = try EventJSON.details(
-      from: try c.jsonBody(), base: event.details, defaultOrganiser: nil,
+      from: body, base: event.details, defaultOrganiser: nil,
       references: c.store.events.referenceProblems)
     // An organiser cannot hand its event to someone else.
     try caller.requireOrganiser(details.organiserID)

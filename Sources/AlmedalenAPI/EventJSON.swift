@@ -3,18 +3,18 @@ import Foundation
 
 /// Events to and from the wire format of API.md.
 enum EventJSON {
-  /// Reads an event body. With `base`, only the fields present change (PATCH); without, the
-  /// required fields must be there (POST). Every problem is reported at once.
+  /// Reads an event body: with `base`, only the fields present change (PATCH, whose route
+  /// reads `EventInput.patch`); without, the required fields must be there (POST,
+  /// `EventInput.create`). Every problem is reported at once.
   /// `references` asks the database what only it knows (edition, ids); its problems come in
   /// the same answer as the rest.
   static func details(
-    from object: [String: JSONValue], base: EventDetails?, defaultOrganiser: UUID?,
+    from reader: BodyReader<EventInput>, base: EventDetails?, defaultOrganiser: UUID?,
     references: (EventDetails) throws -> [FieldProblem]
   ) throws -> EventDetails {
     var input = JSONInput()
     let creating = base == nil
-    var body = EventInput()
-    (creating ? EventInput.create : EventInput.patch).read(object, into: &body, &input)
+    let (body, object) = try reader.read(&input)
     let title = body.title
     let startsAt = body.startsAt
     let endsAt = body.endsAt

@@ -196,14 +196,27 @@ protocol WireInput: Sendable {
   init()
 }
 
-extension RequestContext {
-  /// The JSON body read by `wire`: 415, 400, or 422 with every problem at once.
-  func input<Body: WireInput>(_ wire: InputObject<Body>) throws(Problem) -> Body {
-    let object = try jsonBody()
+/// A request's JSON body, read through the `InputObject` its route declares (and the
+/// document describes), when the handler is ready to: after its token checks, so that a 401
+/// or 403 comes before a 422.
+struct BodyReader<Body: WireInput>: Sendable {
+  let context: RequestContext
+  let wire: InputObject<Body>
+
+  /// The body: 415, 400, or 422 with every problem at once.
+  func read() throws(Problem) -> Body {
     var input = JSONInput()
-    var body = Body()
-    wire.read(object, into: &body, &input)
+    let (body, _) = try read(&input)
     try input.check()
     return body
+  }
+
+  /// The body and the object it was read from, its problems left in `input` for a handler
+  /// that has more rules to add before answering.
+  func read(_ input: inout JSONInput) throws(Problem) -> (Body, [String: JSONValue]) {
+    let object = try context.jsonBody()
+    var body = Body()
+    wire.read(object, into: &body, &input)
+    return (body, object)
   }
 }

@@ -43,11 +43,11 @@ enum RegistrationRoutes {
           Signing up again with the same email answers 200 with the existing registration \
           and no links. Closed, cancelled or past events are 409; drafts 404; too many \
           attempts from one client or for one email 429 with Retry-After.
-          """, access: .open, parameters: [.id], body: SignUpInput.wire.component,
+          """, access: .open, parameters: [.id],
         success: .created(
           "The registration and its secret links", RegistrationOutputs.signUp.component),
-        errors: [404, 409, 429, 503])
-    ) { try signUp($0) },
+        errors: [404, 409, 429, 503]), reading: SignUpInput.wire
+    ) { try signUp($0, $1) },
     .api(
       .get, "/api/v1/events/{id}/registrations",
       Operation(
@@ -117,9 +117,9 @@ enum RegistrationRoutes {
     return token
   }
 
-  static func signUp(_ c: RequestContext) throws -> Response {
+  static func signUp(_ c: RequestContext, _ body: BodyReader<SignUpInput>) throws -> Response {
     let eventID = try c.id("id")
-    let body = try c.input(SignUpInput.wire)
+    let body = try body.read()
     let signUp = try register(c, eventID: eventID, name: body.name!, email: body.email!)
     var answer = RegistrationOutputs.SignUp(
       eventID: eventID, status: signUp.registration.status, position: signUp.waitlistPosition,

@@ -54,6 +54,19 @@ struct Route: Sendable {
       hiddenFromCrawlers: hiddenFromCrawlers, handler: handler)
   }
 
+  /// An API operation that reads a JSON body through `wire`: the document's request body is
+  /// `wire`'s schema, and the handler can read no other.
+  static func api<Body: WireInput>(
+    _ method: Method, _ path: String, _ operation: Operation, reading wire: InputObject<Body>,
+    _ handler: @escaping @Sendable (RequestContext, BodyReader<Body>) throws -> Response
+  ) -> Route {
+    var operation = operation
+    operation.body = wire.component
+    return .api(method, path, operation) { context in
+      try handler(context, BodyReader(context: context, wire: wire))
+    }
+  }
+
   /// A public feed, documented like the API but open to crawlers unless it is someone's own.
   static func feed(
     _ method: Method, _ path: String, secret: Bool = false, _ operation: Operation,
