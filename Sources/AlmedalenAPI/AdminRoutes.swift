@@ -10,7 +10,6 @@ enum AdminRoutes {
       .post, "/api/v1/editions",
       Operation(
         id: "createEdition", summary: "Add an edition (admin)", tag: .editions,
-
         success: .created("The new edition", WireOutputs.edition.component),
         errors: [403, 409]), reading: EditionInput.wire, createEdition),
     .api(
@@ -22,7 +21,6 @@ enum AdminRoutes {
       .post, "/api/v1/organisers",
       Operation(
         id: "createOrganiser", summary: "Add an organiser (admin)", tag: .organisers,
-
         success: .created("The new organiser", WireOutputs.organiser.component),
         errors: [403]), reading: OrganiserInput.wire, createOrganiser),
     .api(
@@ -42,7 +40,6 @@ enum AdminRoutes {
       .post, "/api/v1/venues",
       Operation(
         id: "createVenue", summary: "Add a venue (admin)", tag: .venues,
-
         success: .created("The new venue", WireOutputs.venue.component), errors: [403]),
       reading: VenueInput.wire, createVenue),
     .api(
@@ -61,7 +58,6 @@ enum AdminRoutes {
       .post, "/api/v1/people",
       Operation(
         id: "createPerson", summary: "Add a person (admin or organiser)", tag: .people,
-
         success: .created("The new person", WireOutputs.person.component)),
       reading: PersonInput.wire, createPerson),
     .api(
