@@ -28,14 +28,15 @@ enum AdminRoutes {
       Operation(
         id: "listOrganisers", summary: "Organisers by name, a page at a time", tag: .organisers,
         parameters: listParameters, success: .ok("A page", WireOutputs.organiser.page),
-        errors: [400, 422]), listOrganisers),
+        errors: [400, 422])
+    ) { try listed($0, $0.store.organisers.list(query:limit:cursor:), WireOutputs.organiser) },
     .api(
       .get, "/api/v1/organisers/{id}",
       Operation(
         id: "getOrganiser", summary: "One organiser", tag: .organisers, parameters: [.id],
         success: .ok("The organiser", WireOutputs.organiser.component, etag: true),
-        errors: [400, 404]),
-      getOrganiser),
+        errors: [400, 404])
+    ) { try one($0, $0.store.organisers.get, WireOutputs.organiser, version: \.version) },
     .api(
       .post, "/api/v1/venues",
       Operation(
@@ -47,13 +48,14 @@ enum AdminRoutes {
       Operation(
         id: "listVenues", summary: "Venues by name, a page at a time", tag: .venues,
         parameters: listParameters, success: .ok("A page", WireOutputs.venue.page),
-        errors: [400, 422]), listVenues),
+        errors: [400, 422])
+    ) { try listed($0, $0.store.venues.list(query:limit:cursor:), WireOutputs.venue) },
     .api(
       .get, "/api/v1/venues/{id}",
       Operation(
         id: "getVenue", summary: "One venue", tag: .venues, parameters: [.id],
-        success: .ok("The venue", WireOutputs.venue.component, etag: true), errors: [400, 404]),
-      getVenue),
+        success: .ok("The venue", WireOutputs.venue.component, etag: true), errors: [400, 404])
+    ) { try one($0, $0.store.venues.get, WireOutputs.venue, version: \.version) },
     .api(
       .post, "/api/v1/people",
       Operation(
@@ -65,13 +67,14 @@ enum AdminRoutes {
       Operation(
         id: "listPeople", summary: "People by name, a page at a time", tag: .people,
         parameters: listParameters, success: .ok("A page", WireOutputs.person.page),
-        errors: [400, 422]), listPeople),
+        errors: [400, 422])
+    ) { try listed($0, $0.store.people.list(query:limit:cursor:), WireOutputs.person) },
     .api(
       .get, "/api/v1/people/{id}",
       Operation(
         id: "getPerson", summary: "One person", tag: .people, parameters: [.id],
-        success: .ok("The person", WireOutputs.person.component, etag: true), errors: [400, 404]),
-      getPerson),
+        success: .ok("The person", WireOutputs.person.component, etag: true), errors: [400, 404])
+    ) { try one($0, $0.store.people.get, WireOutputs.person, version: \.version) },
     .api(
       .post, "/api/v1/events",
       Operation(
@@ -274,20 +277,6 @@ enum AdminRoutes {
       WireOutputs.organiser.json(try c.store.organisers.create(organiser)), status: 201)
   }
 
-  static func listOrganisers(_ c: RequestContext) throws -> Response {
-    _ = try c.caller()
-    let page = try c.store.organisers.list(
-      query: c.request.queryValue("q"), limit: try limit(c), cursor: c.request.queryValue("cursor"))
-    return pageResponse(page.items.map(WireOutputs.organiser.json), page.nextCursor)
-  }
-
-  static func getOrganiser(_ c: RequestContext) throws -> Response {
-    _ = try c.caller()
-    let organiser = try c.store.organisers.get(try c.id("id"))
-    return JSONOutput.response(
-      WireOutputs.organiser.json(organiser), headers: [("ETag", ETag.make(organiser.version))])
-  }
-
   static func createVenue(_ c: RequestContext, _ body: BodyReader<VenueInput>) throws -> Response {
     try c.caller().requireAdmin()
     let body = try body.read()
@@ -302,20 +291,6 @@ enum AdminRoutes {
       WireOutputs.venue.json(try c.store.venues.create(venue)), status: 201)
   }
 
-  static func listVenues(_ c: RequestContext) throws -> Response {
-    _ = try c.caller()
-    let page = try c.store.venues.list(
-      query: c.request.queryValue("q"), limit: try limit(c), cursor: c.request.queryValue("cursor"))
-    return pageResponse(page.items.map(WireOutputs.venue.json), page.nextCursor)
-  }
-
-  static func getVenue(_ c: RequestContext) throws -> Response {
-    _ = try c.caller()
-    let venue = try c.store.venues.get(try c.id("id"))
-    return JSONOutput.response(
-      WireOutputs.venue.json(venue), headers: [("ETag", ETag.make(venue.version))])
-  }
-
   static func createPerson(_ c: RequestContext, _ body: BodyReader<PersonInput>) throws -> Response
   {
     _ = try c.caller()  // admins and organisers both add people
@@ -325,20 +300,6 @@ enum AdminRoutes {
     try validated { try person.validate() }
     return JSONOutput.response(
       WireOutputs.person.json(try c.store.people.create(person)), status: 201)
-  }
-
-  static func listPeople(_ c: RequestContext) throws -> Response {
-    _ = try c.caller()
-    let page = try c.store.people.list(
-      query: c.request.queryValue("q"), limit: try limit(c), cursor: c.request.queryValue("cursor"))
-    return pageResponse(page.items.map(WireOutputs.person.json), page.nextCursor)
-  }
-
-  static func getPerson(_ c: RequestContext) throws -> Response {
-    _ = try c.caller()
-    let person = try c.store.people.get(try c.id("id"))
-    return JSONOutput.response(
-      WireOutputs.person.json(person), headers: [("ETag", ETag.make(person.version))])
   }
 
   // MARK: Events
@@ -482,6 +443,29 @@ enum AdminRoutes {
   }
 
   // MARK: Helpers
+
+  /// A page of `list`'s items, by the query's `q`, `limit` and `cursor`, for any caller
+  /// with a token.
+  static func listed<T>(
+    _ c: RequestContext, _ list: (String?, Int?, String?) throws -> Page<T>,
+    _ wire: OutputObject<T>
+  ) throws -> Response {
+    _ = try c.caller()
+    let page = try list(c.request.queryValue("q"), try limit(c), c.request.queryValue("cursor"))
+    return pageResponse(page.items.map(wire.json), page.nextCursor)
+  }
+
+  /// The one `get` finds by the path's id, with its version as ETag, for any caller with a
+  /// token.
+  static func one<T>(
+    _ c: RequestContext, _ get: (UUID) throws -> T, _ wire: OutputObject<T>,
+    version: KeyPath<T, Int>
+  ) throws -> Response {
+    _ = try c.caller()
+    let value = try get(try c.id("id"))
+    return JSONOutput.response(
+      wire.json(value), headers: [("ETag", ETag.make(value[keyPath: version]))])
+  }
 
   /// The walking pace from `pace_kmh`, `detour` and `allowance_minutes`, each bounded; the
   /// defaults are 5 km/h over straight-line distance × 1.3, plus 5 minutes.
