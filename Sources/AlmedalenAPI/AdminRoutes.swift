@@ -180,16 +180,25 @@ enum AdminRoutes {
   /// How many items a page may hold.
   static let pageSizes = 1...500
 
-  static let eventFilterParameters: [Operation.Parameter] = [
-    .query("status", Schema.cases(EventStatus.self), "Status."),
-    .query("day", Schema.string(format: "date"), "Events starting on this day (Europe/Stockholm)."),
-    .query("organiser_id", Schema.uuid(), "Events of this organiser or co-organiser."),
-    .query("venue_id", Schema.uuid(), "Events at this venue."),
-    .query("person_id", Schema.uuid(), "Events this person takes part in."),
-    .query("edition_id", Schema.uuid(), "Events of this edition."),
-    .query("topic", Schema.string(), "Events with this topic (case-insensitive)."),
-    .query("language", Schema.string(), "Events in this language (ISO 639-1)."),
-  ]
+  /// The event list's filters by id: the parameter, the part of `EventFilter` it sets, and
+  /// what the document says of it.
+  static let idFilters:
+    [(name: String, field: any WritableKeyPath<EventFilter, UUID?> & Sendable, about: String)] = [
+      ("organiser_id", \.organiserID, "Events of this organiser or co-organiser."),
+      ("venue_id", \.venueID, "Events at this venue."),
+      ("person_id", \.personID, "Events this person takes part in."),
+      ("edition_id", \.editionID, "Events of this edition."),
+    ]
+
+  static let eventFilterParameters: [Operation.Parameter] =
+    [
+      .query("status", Schema.cases(EventStatus.self), "Status."),
+      .query(
+        "day", Schema.string(format: "date"), "Events starting on this day (Europe/Stockholm)."),
+    ] + idFilters.map { .query($0.name, Schema.uuid(), $0.about) } + [
+      .query("topic", Schema.string(), "Events with this topic (case-insensitive)."),
+      .query("language", Schema.string(), "Events in this language (ISO 639-1)."),
+    ]
 
   /// One query parameter of the walking pace: its bounds, the part of `WalkingPace` it sets
   /// (in the parameter's unit times `scale`), read by `walkingPace` and documented alike.
@@ -330,16 +339,13 @@ enum AdminRoutes {
       filter.day = LocalDay(day)
       if filter.day == nil { input.add("day", "must be a day, like 2026-06-23") }
     }
-    for (name, keyPath) in [
-      ("organiser_id", \EventFilter.organiserID), ("venue_id", \EventFilter.venueID),
-      ("person_id", \EventFilter.personID), ("edition_id", \EventFilter.editionID),
-    ] {
+    for (name, field, _) in idFilters {
       if let text = query.queryValue(name) {
         guard let id = UUID(uuidString: text) else {
           input.add(name, "must be an id")
           continue
         }
-        filter[keyPath: keyPath] = id
+        filter[keyPath: field] = id
       }
     }
     filter.topic = query.queryValue("topic")
