@@ -64,6 +64,12 @@ public struct Configuration: Sendable {
     self.logSink = logSink
   }
 
+  var connectionTimeouts: HTTPConnection.Timeouts {
+    HTTPConnection.Timeouts(
+      header: headerReadTimeout, body: bodyReadTimeout, keepAlive: keepAliveTimeout,
+      handler: handlerTimeout, write: writeTimeout)
+  }
+
   var parserLimits: ParserLimits {
     ParserLimits(
       maxHeaderBytes: maxHeaderBytes, maxHeaderFields: maxHeaderFields, maxBodyBytes: maxBodyBytes)
