@@ -2,9 +2,10 @@ import ByteWriting
 
 /// RFC 5545 content lines written straight into one byte buffer, folded and escaped as they go.
 ///
-/// Folding happens while writing rather than in a pass afterwards, so a line is never copied
-/// twice and a fold can only fall between whole units: one UTF-8 scalar, one escape pair, or
-/// an ASCII byte. No physical line exceeds 75 octets, the continuation's leading space
+/// Folding happens while writing: a value is escaped into the buffer and, in the few cases
+/// where it runs past the line's end, folded where it lies, so a line is never copied
+/// twice, and a fold can only fall between whole units: one UTF-8 scalar, one escape pair,
+/// or an ASCII byte. No physical line exceeds 75 octets, the continuation's leading space
 /// included; the CRLF is not counted.
 ///
 /// Values come in three kinds with different rules: TEXT (`text(_:)`), parameter values
