@@ -96,6 +96,19 @@ package struct ByteWriter {
     return String(decoding: out.bytes, as: UTF8.self)
   }
 
+  /// The step of every escaping loop that copies runs of bytes needing nothing: the run up to
+  /// `index`, then `replacement` for the `width` bytes there; the next run starts after them.
+  @inline(__always)
+  mutating func replace(
+    _ source: UnsafeBufferPointer<UInt8>, at index: inout Int, width: Int,
+    with replacement: StaticString, runStart: inout Int
+  ) {
+    copy(source, from: runStart, to: index)
+    literal(replacement)
+    index += width
+    runStart = index
+  }
+
   /// Copies `source[start..<end]` unless the range is empty.
   @inline(__always)
   @usableFromInline

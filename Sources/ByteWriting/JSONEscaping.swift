@@ -29,10 +29,7 @@ extension ByteWriter {
         i += 1
         continue
       }
-      copy(source, from: runStart, to: i)
-      literal(replacement)
-      i += width
-      runStart = i
+      replace(source, at: &i, width: width, with: replacement, runStart: &runStart)
     }
     copy(source, from: runStart, to: count)
   }

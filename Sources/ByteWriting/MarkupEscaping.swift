@@ -55,10 +55,7 @@ extension ByteWriter {
         i += 1
         continue
       }
-      copy(source, from: runStart, to: i)
-      literal(replacement)
-      i += width
-      runStart = i
+      replace(source, at: &i, width: width, with: replacement, runStart: &runStart)
     }
     copy(source, from: runStart, to: count)
     // Innermost first: U+2069 POP DIRECTIONAL ISOLATE, U+202C POP DIRECTIONAL FORMATTING.
