@@ -1,4 +1,4 @@
-package import Postgres
+import Postgres
 
 /// The tables that queries name through a value (shared lookups, tests counting rows), so
 /// that a table name is never runtime text.
