@@ -23,7 +23,11 @@ let package = Package(
     ),
     // gzip for HTTP responses.
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-    .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strict),
+    // Proleptic Gregorian days without Foundation: one calendar for the driver and the writers.
+    .target(name: "CivilDates", swiftSettings: strict),
+    // One byte buffer with the escaping of every format we write (XML, HTML, JSON, CSV, RFC 5545).
+    .target(name: "ByteWriting", swiftSettings: strict),
+    .target(name: "Postgres", dependencies: ["CLibPQ", "CivilDates"], swiftSettings: strict),
     // Fresh throwaway databases on the server that scripts/test starts; tests only.
     .target(name: "PostgresTesting", dependencies: ["Postgres"], swiftSettings: strict),
     // Raw TCP clients for the HTTP tests; tests only.
@@ -35,12 +39,18 @@ let package = Package(
     // Drives HTTPServer's connection state machine with arbitrary bytes, for Fuzz/HTTPParser
     // and the corpus replay in the tests.
     .target(name: "HTTPFuzzing", dependencies: ["HTTPServer"], swiftSettings: strict),
-    .target(name: "AlmedalenCore", swiftSettings: strict),
+    .target(name: "AlmedalenCore", dependencies: ["CivilDates"], swiftSettings: strict),
     // iCalendar, RSS and frab schedule writers: values in, bytes out.
-    .target(name: "AlmedalenFeeds", dependencies: ["AlmedalenCore"], swiftSettings: strict),
+    .target(
+      name: "AlmedalenFeeds", dependencies: ["AlmedalenCore", "ByteWriting", "CivilDates"],
+      swiftSettings: strict),
+    // The feed writers' fuzz harness and its strict iCalendar and XML readers; fuzzers and
+    // tests only.
+    .target(
+      name: "FeedFuzzing", dependencies: ["AlmedalenFeeds", "AlmedalenCore"], swiftSettings: strict),
     // The public HTML pages: values in, bytes out.
     .target(
-      name: "AlmedalenPages", dependencies: ["AlmedalenCore", "AlmedalenFeeds"],
+      name: "AlmedalenPages", dependencies: ["AlmedalenCore", "AlmedalenFeeds", "ByteWriting"],
       swiftSettings: strict),
     .target(
       name: "AlmedalenStore",
@@ -58,7 +68,8 @@ let package = Package(
     .target(
       name: "AlmedalenAPI",
       dependencies: [
-        "AlmedalenCore", "AlmedalenFeeds", "AlmedalenPages", "AlmedalenStore", "HTTPServer",
+        "AlmedalenCore", "AlmedalenFeeds", "AlmedalenPages", "AlmedalenStore", "ByteWriting",
+        "HTTPServer",
       ],
       swiftSettings: strict
     ),
@@ -77,12 +88,15 @@ let package = Package(
       exclude: ["FuzzCorpus"],
       swiftSettings: strict),
     .testTarget(name: "AlmedalenCoreTests", dependencies: ["AlmedalenCore"], swiftSettings: strict),
+    .testTarget(name: "CivilDatesTests", dependencies: ["CivilDates"], swiftSettings: strict),
+    .testTarget(name: "ByteWritingTests", dependencies: ["ByteWriting"], swiftSettings: strict),
     .testTarget(
       name: "AlmedalenPagesTests",
       dependencies: ["AlmedalenPages", "AlmedalenFeeds", "AlmedalenCore"],
       swiftSettings: strict),
     .testTarget(
-      name: "AlmedalenFeedsTests", dependencies: ["AlmedalenFeeds", "AlmedalenCore"],
+      name: "AlmedalenFeedsTests",
+      dependencies: ["AlmedalenFeeds", "AlmedalenCore", "FeedFuzzing"],
       exclude: ["FuzzCorpus"],
       swiftSettings: strict),
     .testTarget(

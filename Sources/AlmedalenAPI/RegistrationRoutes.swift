@@ -1,6 +1,7 @@
 import AlmedalenCore
 import AlmedalenFeeds
 import AlmedalenStore
+import ByteWriting
 import Foundation
 import HTTPServer
 
@@ -249,17 +250,24 @@ enum RegistrationRoutes {
 /// read as formulas defused with a leading apostrophe.
 enum RegistrationCSV {
   static func bytes(_ rows: [(registration: Registration, waitlistPosition: Int?)]) -> [UInt8] {
-    var text = "\u{FEFF}Nr;Namn;E-post;Status;Plats i kön;Anmäld\r\n"
+    var out = ByteWriter(capacity: 64 + rows.count * 96)
+    out.literal("\u{FEFF}Nr;Namn;E-post;Status;Plats i kön;Anmäld\r\n")
     for (index, row) in rows.enumerated() {
       let time = LocalTime(row.registration.createdAt)
-      let cells = [
-        String(index + 1), row.registration.name ?? "(raderad)", row.registration.email ?? "",
-        swedish(row.registration.status), row.waitlistPosition.map(String.init) ?? "",
-        time.isoDate + " " + time.clock,
-      ]
-      text += cells.map(cell).joined(separator: ";") + "\r\n"
+      out.number(index + 1)
+      out.byte(UInt8(ascii: ";"))
+      out.escaped(row.registration.name ?? "(raderad)", .csvCell)
+      out.byte(UInt8(ascii: ";"))
+      out.escaped(row.registration.email ?? "", .csvCell)
+      out.byte(UInt8(ascii: ";"))
+      out.plain(swedish(row.registration.status))
+      out.byte(UInt8(ascii: ";"))
+      if let position = row.waitlistPosition { out.number(position) }
+      out.byte(UInt8(ascii: ";"))
+      out.plain(time.isoDate + " " + time.clock)
+      out.literal("\r\n")
     }
-    return Array(text.utf8)
+    return out.bytes
   }
 
   static func swedish(_ status: RegistrationStatus) -> String {
@@ -268,14 +276,5 @@ enum RegistrationCSV {
     case .waitlisted: "väntelista"
     case .cancelled: "avanmäld"
     }
-  }
-
-  static func cell(_ value: String) -> String {
-    var value = value
-    if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
-    guard
-      value.contains(where: { $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "," })
-    else { return value }
-    return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
 }

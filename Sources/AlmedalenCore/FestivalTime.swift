@@ -1,3 +1,4 @@
+import CivilDates
 public import Foundation
 
 /// Local time in Visby. The festival's zone is Europe/Stockholm; every "day" of the
@@ -6,6 +7,8 @@ public enum FestivalTime {
   public static let zoneIdentifier = "Europe/Stockholm"
   public static let zone = TimeZone(identifier: zoneIdentifier)!
 
+  /// Only for turning a wall-clock time into an instant, where daylight saving's gaps and
+  /// repeats need the zone's rules; the days themselves are counted by `CivilDate`.
   public static let calendar: Calendar = {
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = zone
@@ -15,8 +18,8 @@ public enum FestivalTime {
 
   /// The local day an instant falls on in Visby.
   public static func day(of date: Date) -> LocalDay {
-    let parts = calendar.dateComponents([.year, .month, .day], from: date)
-    return LocalDay(year: parts.year!, month: parts.month!, day: parts.day!)!
+    let day = local(date).date
+    return LocalDay(year: day.year, month: day.month, day: day.day)!
   }
 
   /// The instant of a local wall-clock time in Visby. Times skipped by daylight saving are
@@ -32,9 +35,15 @@ public enum FestivalTime {
 
   /// `HH:MM` in Visby.
   public static func clock(_ date: Date) -> String {
-    let parts = calendar.dateComponents([.hour, .minute], from: date)
-    let hour = parts.hour!
-    let minute = parts.minute!
+    let second = local(date).secondOfDay
+    let hour = second / 3600
+    let minute = second / 60 % 60
     return (hour < 10 ? "0" : "") + "\(hour):" + (minute < 10 ? "0" : "") + "\(minute)"
+  }
+
+  /// The civil day and second of the day on Visby's clock; whole seconds, rounded down.
+  static func local(_ date: Date) -> (date: CivilDate, secondOfDay: Int) {
+    let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+    return CivilDate.split(secondsSinceEpoch: seconds + zone.secondsFromGMT(for: date))
   }
 }

@@ -1,3 +1,4 @@
+import CivilDates
 import Foundation
 
 /// A calendar day without a time or zone, like PostgreSQL's `date` (`2012-07-03`).
@@ -8,8 +9,7 @@ public struct LocalDay: Hashable, Comparable, Sendable, CustomStringConvertible,
 
   /// A valid Gregorian day, or nil.
   public init?(year: Int, month: Int, day: Int) {
-    guard (1...9999).contains(year), (1...12).contains(month), day >= 1,
-      day <= LocalDay.daysIn(month: month, year: year)
+    guard (1...9999).contains(year), CivilDate(year: year, month: month, day: day).isValid
     else { return nil }
     self.year = year
     self.month = month
@@ -40,20 +40,19 @@ public struct LocalDay: Hashable, Comparable, Sendable, CustomStringConvertible,
 
   /// The day `count` days later (or earlier when negative).
   public func adding(days count: Int) -> LocalDay {
-    var components = DateComponents(year: year, month: month, day: day)
-    components.day = day + count
-    let date = LocalDay.utcCalendar.date(from: components)!
-    let parts = LocalDay.utcCalendar.dateComponents([.year, .month, .day], from: date)
-    return LocalDay(year: parts.year!, month: parts.month!, day: parts.day!)!
+    let later = civil.adding(days: count)
+    return LocalDay(year: later.year, month: later.month, day: later.day)!
   }
 
   /// Days from this day to `other` (positive when `other` is later).
   public func days(to other: LocalDay) -> Int {
-    let a = LocalDay.utcCalendar.date(from: DateComponents(year: year, month: month, day: day))!
-    let b = LocalDay.utcCalendar.date(
-      from: DateComponents(year: other.year, month: other.month, day: other.day))!
-    return Int((b.timeIntervalSince(a) / 86_400).rounded())
+    other.civil.daysSinceEpoch - civil.daysSinceEpoch
   }
+
+  /// 0 is Monday … 6 is Sunday.
+  public var weekday: Int { civil.weekday }
+
+  var civil: CivilDate { CivilDate(year: year, month: month, day: day) }
 
   public init(from decoder: any Decoder) throws {
     let text = try decoder.singleValueContainer().decode(String.self)
@@ -68,18 +67,4 @@ public struct LocalDay: Hashable, Comparable, Sendable, CustomStringConvertible,
     var container = encoder.singleValueContainer()
     try container.encode(description)
   }
-
-  static func daysIn(month: Int, year: Int) -> Int {
-    switch month {
-    case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-    case 4, 6, 9, 11: return 30
-    default: return 31
-    }
-  }
-
-  private static let utcCalendar: Calendar = {
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = TimeZone(identifier: "UTC")!
-    return calendar
-  }()
 }

@@ -1,3 +1,4 @@
+import CivilDates
 public import Foundation
 
 /// RFC 3339 times on the wire: read with any offset, written in Visby's local time with its
@@ -60,27 +61,19 @@ public enum RFC3339 {
       hour < 24,
       minute < 60, second < 60
     else { return nil }
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = TimeZone(identifier: "UTC")!
-    guard
-      let utc = calendar.date(
-        from: DateComponents(
-          year: valid.year, month: valid.month, day: valid.day, hour: hour, minute: minute,
-          second: second))
-    else { return nil }
-    return utc.addingTimeInterval(fraction - Double(offset))
+    let seconds = valid.civil.daysSinceEpoch * 86_400 + hour * 3600 + minute * 60 + second
+    return Date(timeIntervalSince1970: Double(seconds)).addingTimeInterval(
+      fraction - Double(offset))
   }
 
   /// In Visby's zone, with its offset; whole seconds.
   public static func format(_ date: Date) -> String {
     let offset = FestivalTime.zone.secondsFromGMT(for: date)
-    let local = date.addingTimeInterval(TimeInterval(offset))
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = TimeZone(identifier: "UTC")!
-    let p = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: local)
+    let (day, second) = FestivalTime.local(date)
     func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
     let sign = offset >= 0 ? "+" : "-"
-    return "\(p.year!)-\(two(p.month!))-\(two(p.day!))T\(two(p.hour!)):\(two(p.minute!)):"
-      + "\(two(p.second!))\(sign)\(two(abs(offset) / 3600)):\(two(abs(offset) / 60 % 60))"
+    return "\(day.year)-\(two(day.month))-\(two(day.day))T\(two(second / 3600)):"
+      + "\(two(second / 60 % 60)):\(two(second % 60))"
+      + "\(sign)\(two(abs(offset) / 3600)):\(two(abs(offset) / 60 % 60))"
   }
 }

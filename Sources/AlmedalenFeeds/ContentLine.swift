@@ -1,24 +1,31 @@
+import ByteWriting
+
 /// RFC 5545 content lines written straight into one byte buffer, folded and escaped as they go.
 ///
-/// Folding happens while writing rather than in a pass afterwards, so a line is never copied
-/// twice and a fold can only fall between whole units: one UTF-8 scalar, one escape pair, or
-/// an ASCII byte. No physical line exceeds 75 octets, the continuation's leading space
+/// Folding happens while writing: a value is escaped into the buffer and, in the few cases
+/// where it runs past the line's end, folded where it lies, so a line is never copied
+/// twice, and a fold can only fall between whole units: one UTF-8 scalar, one escape pair,
+/// or an ASCII byte. No physical line exceeds 75 octets, the continuation's leading space
 /// included; the CRLF is not counted.
 ///
 /// Values come in three kinds with different rules: TEXT (`text(_:)`), parameter values
-/// (`parameterValue(_:)`, RFC 6868) and URIs (`uri(_:)`). All three drop control characters
-/// other than tab, so that no value can end a line or inject a property.
+/// (`parameterValue(_:)`, RFC 6868) and URIs (`uri(_:)`), escaped by `ByteWriter`'s
+/// `Escaping`. All three drop control characters other than tab, so that no value can end a
+/// line or inject a property.
 package struct ContentLineWriter {
   /// The most octets on one physical line, CRLF excluded (RFC 5545 §3.1).
   package static let maximumLineOctets = 75
 
-  package private(set) var bytes: [UInt8]
+  private var out: ByteWriter
   /// Octets on the current physical line so far.
   private var column = 0
+  /// Where a value too long for its line is folded, kept between values for its capacity.
+  private var folds: [Int] = []
+
+  package var bytes: [UInt8] { out.bytes }
 
   package init(reservingCapacity capacity: Int = 0) {
-    bytes = []
-    bytes.reserveCapacity(capacity)
+    out = ByteWriter(capacity: capacity)
   }
 
   // MARK: Lines
@@ -45,8 +52,7 @@ package struct ContentLineWriter {
 
   /// Ends the current content line.
   package mutating func endLine() {
-    bytes.append(ASCII.cr)
-    bytes.append(ASCII.lf)
+    out.literal("\r\n")
     column = 0
   }
 
@@ -61,16 +67,16 @@ package struct ContentLineWriter {
   /// One ASCII byte the caller knows to be safe.
   package mutating func byte(_ byte: UInt8) {
     makeRoom(for: 1)
-    bytes.append(byte)
+    out.byte(byte)
   }
 
   /// A non-negative integer in decimal; negative values are written as 0.
   package mutating func integer(_ value: Int) {
     var digits = 1
-    var limit = 10
-    while digits < 19, value >= limit {
+    var rest = max(value, 0) / 10
+    while rest > 0 {
       digits += 1
-      limit &*= 10
+      rest /= 10
     }
     self.digits(max(value, 0), width: digits)
   }
@@ -80,12 +86,7 @@ package struct ContentLineWriter {
   package mutating func digits(_ value: Int, width: Int) {
     guard width > 0 else { return }
     makeRoom(for: width)
-    var divisor = 1
-    for _ in 1..<width { divisor &*= 10 }
-    while divisor > 0 {
-      bytes.append(ASCII.zero &+ UInt8(truncatingIfNeeded: value / divisor % 10))
-      divisor /= 10
-    }
+    out.digits(value, width: width)
   }
 
   /// Bytes the caller vouches are printable ASCII that need no escaping.
@@ -123,8 +124,7 @@ package struct ContentLineWriter {
   /// A TEXT value (RFC 5545 §3.3.11): `\` `;` `,` are escaped with a backslash, each newline
   /// (LF, CR or CRLF) becomes `\n`, other control characters are dropped.
   package mutating func text(_ value: String) {
-    var value = value
-    value.withUTF8 { appendText($0) }
+    folded(value, .contentLineText, escape: ASCII.backslash)
   }
 
   /// The two characters `\n`: a line break inside a TEXT value.
@@ -136,14 +136,12 @@ package struct ContentLineWriter {
   /// control characters dropped, and the whole value in double quotes when it holds `:` `;`
   /// or `,`, which would otherwise end the parameter.
   package mutating func parameterValue(_ value: String) {
-    var value = value
-    value.withUTF8 { appendParameterValue($0) }
+    folded(value, .contentLineParameter, escape: ASCII.caret)
   }
 
   /// A URI value, which RFC 5545 does not escape: only control characters are dropped.
   package mutating func uri(_ value: String) {
-    var value = value
-    value.withUTF8 { appendURI($0) }
+    folded(value, .contentLineURI, escape: nil)
   }
 
   // MARK: Folding
@@ -157,14 +155,65 @@ package struct ContentLineWriter {
 
   /// Ends the physical line; the space that starts the next one is part of the fold.
   private mutating func fold() {
-    bytes.append(ASCII.cr)
-    bytes.append(ASCII.lf)
-    bytes.append(ASCII.space)
+    out.literal("\r\n ")
     column = 1
   }
 
-  /// Copies `source[start..<end]`, bytes that need no escaping, in as few copies as the
-  /// folds allow: plain ASCII is most of what a calendar holds.
+  /// Writes `value` escaped, then folds it in place if it ran past the line's end: most
+  /// values fit where they are and are written once.
+  ///
+  /// A fold may only fall between whole units: one ASCII byte, one UTF-8 scalar (never
+  /// before a continuation byte), or an escape pair. `escape` (`\` or `^`) starts a pair
+  /// wherever the escaping wrote it, so a run of them pairs up from its first: a fold after
+  /// an odd number of them would split the last pair.
+  private mutating func folded(_ value: String, _ escaping: Escaping, escape: UInt8?) {
+    let start = out.count
+    out.escaped(value, escaping)
+    let end = out.count
+    if column + (end - start) <= Self.maximumLineOctets {
+      column += end - start
+      return
+    }
+    var folds = self.folds
+    folds.removeAll(keepingCapacity: true)
+    var lineStart = start
+    out.bytes.withUnsafeBufferPointer { bytes in
+      var room = Self.maximumLineOctets - column
+      while end - lineStart > room {
+        var cut = lineStart + room
+        while cut > lineStart, bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
+        if let escape {
+          var leads = 0
+          while cut - leads > start, bytes[cut - leads - 1] == escape { leads += 1 }
+          if leads % 2 == 1 { cut -= 1 }
+        }
+        folds.append(cut)
+        lineStart = cut
+        // The continuation's leading space takes one octet.
+        room = Self.maximumLineOctets - 1
+      }
+    }
+    // Each fold inserts CRLF and a space: move what follows it, last fold first, so that
+    // every byte moves once.
+    out.bytes.append(contentsOf: repeatElement(0, count: 3 * folds.count))
+    out.bytes.withUnsafeMutableBufferPointer { bytes in
+      let base = UnsafeMutableRawPointer(bytes.baseAddress!)
+      var segmentEnd = end
+      for (number, cut) in folds.enumerated().reversed() {
+        let shift = 3 * (number + 1)
+        (base + cut + shift).copyMemory(from: base + cut, byteCount: segmentEnd - cut)
+        bytes[cut + shift - 3] = 0x0D
+        bytes[cut + shift - 2] = 0x0A
+        bytes[cut + shift - 1] = 0x20
+        segmentEnd = cut
+      }
+    }
+    column = 1 + end - lineStart
+    self.folds = folds
+  }
+
+  /// Copies `source[start..<end]`, ASCII that folds anywhere, in as few copies as the folds
+  /// allow: plain ASCII is most of what a calendar holds.
   private mutating func appendPlain(
     _ source: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int
   ) {
@@ -172,7 +221,7 @@ package struct ContentLineWriter {
     while index < end {
       if column >= Self.maximumLineOctets { fold() }
       let count = min(Self.maximumLineOctets - column, end - index)
-      bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[index..<(index + count)]))
+      out.append(UnsafeBufferPointer(rebasing: source[index..<(index + count)]))
       column += count
       index += count
     }
@@ -181,153 +230,17 @@ package struct ContentLineWriter {
   @inline(__always)
   private mutating func appendPair(_ first: UInt8, _ second: UInt8) {
     makeRoom(for: 2)
-    bytes.append(first)
-    bytes.append(second)
-  }
-
-  /// Copies one multi-byte scalar starting at `index`, kept whole on one physical line, and
-  /// returns the index after it. C1 controls (U+0080–U+009F) are dropped.
-  @inline(__always)
-  private mutating func appendScalar(_ source: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
-    let lead = source[index]
-    // Swift strings hold valid UTF-8, so the lead byte tells the length and the bytes exist.
-    let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
-    if lead == 0xC2 && source[index + 1] < 0xA0 { return index + 2 }
-    makeRoom(for: length)
-    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[index..<(index + length)]))
-    return index + length
-  }
-
-  /// Skips the newline starting at `index` (CRLF counts as one) and returns the index after it.
-  @inline(__always)
-  private static func afterNewline(_ source: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
-    if source[index] == ASCII.cr && index + 1 < source.count && source[index + 1] == ASCII.lf {
-      return index + 2
-    }
-    return index + 1
-  }
-
-  // MARK: Value kinds
-
-  private mutating func appendText(_ source: UnsafeBufferPointer<UInt8>) {
-    var index = 0
-    let end = source.count
-    while index < end {
-      var run = index
-      while run < end, ByteClass.isPlainText(source[run]) { run += 1 }
-      if run > index {
-        appendPlain(source, from: index, to: run)
-        index = run
-        if index == end { break }
-      }
-      let byte = source[index]
-      switch byte {
-      case ASCII.backslash, ASCII.semicolon, ASCII.comma:
-        appendPair(ASCII.backslash, byte)
-        index += 1
-      case ASCII.lf, ASCII.cr:
-        appendPair(ASCII.backslash, ASCII.lowercaseN)
-        index = Self.afterNewline(source, at: index)
-      case 0x80...:
-        index = appendScalar(source, at: index)
-      default:
-        // C0 controls other than tab, and DEL.
-        index += 1
-      }
-    }
-  }
-
-  private mutating func appendParameterValue(_ source: UnsafeBufferPointer<UInt8>) {
-    let quoted = source.contains { $0 == ASCII.colon || $0 == ASCII.semicolon || $0 == ASCII.comma }
-    if quoted { byte(ASCII.quote) }
-    var index = 0
-    let end = source.count
-    while index < end {
-      var run = index
-      while run < end, ByteClass.isPlainParameter(source[run]) { run += 1 }
-      if run > index {
-        appendPlain(source, from: index, to: run)
-        index = run
-        if index == end { break }
-      }
-      let byte = source[index]
-      switch byte {
-      case ASCII.caret:
-        appendPair(ASCII.caret, ASCII.caret)
-        index += 1
-      case ASCII.quote:
-        appendPair(ASCII.caret, ASCII.apostrophe)
-        index += 1
-      case ASCII.lf, ASCII.cr:
-        appendPair(ASCII.caret, ASCII.lowercaseN)
-        index = Self.afterNewline(source, at: index)
-      case 0x80...:
-        index = appendScalar(source, at: index)
-      default:
-        index += 1
-      }
-    }
-    if quoted { byte(ASCII.quote) }
-  }
-
-  private mutating func appendURI(_ source: UnsafeBufferPointer<UInt8>) {
-    var index = 0
-    let end = source.count
-    while index < end {
-      var run = index
-      while run < end, ByteClass.isPlainURI(source[run]) { run += 1 }
-      if run > index {
-        appendPlain(source, from: index, to: run)
-        index = run
-        if index == end { break }
-      }
-      if source[index] >= 0x80 {
-        index = appendScalar(source, at: index)
-      } else {
-        index += 1
-      }
-    }
+    out.byte(first)
+    out.byte(second)
   }
 }
 
 extension ContentLineWriter {
-  /// The bytes that each kind of value copies unchanged.
-  fileprivate enum ByteClass {
-    /// Printable ASCII and tab, except `\` `;` `,`.
-    @inline(__always)
-    static func isPlainText(_ byte: UInt8) -> Bool {
-      (byte >= 0x20 && byte < 0x7F && byte != ASCII.backslash && byte != ASCII.semicolon
-        && byte != ASCII.comma) || byte == ASCII.tab
-    }
-
-    /// Printable ASCII and tab, except `^` and `"`.
-    @inline(__always)
-    static func isPlainParameter(_ byte: UInt8) -> Bool {
-      (byte >= 0x20 && byte < 0x7F && byte != ASCII.caret && byte != ASCII.quote)
-        || byte == ASCII.tab
-    }
-
-    /// Printable ASCII and tab.
-    @inline(__always)
-    static func isPlainURI(_ byte: UInt8) -> Bool {
-      (byte >= 0x20 && byte < 0x7F) || byte == ASCII.tab
-    }
-  }
-
   /// The ASCII bytes the writer spells out by value.
   fileprivate enum ASCII {
-    static let tab: UInt8 = 0x09
-    static let lf: UInt8 = 0x0A
-    static let cr: UInt8 = 0x0D
-    static let space: UInt8 = 0x20
-    static let quote: UInt8 = 0x22
-    static let apostrophe: UInt8 = 0x27
-    static let comma: UInt8 = 0x2C
     static let hyphen: UInt8 = 0x2D
     static let period: UInt8 = 0x2E
     static let zero: UInt8 = 0x30
-    static let colon: UInt8 = 0x3A
-    static let semicolon: UInt8 = 0x3B
     static let backslash: UInt8 = 0x5C
     static let caret: UInt8 = 0x5E
     static let lowercaseN: UInt8 = 0x6E

@@ -1,4 +1,5 @@
 public import AlmedalenCore
+import ByteWriting
 import Foundation
 
 /// The programme in frab's schedule format, the one conference apps (Giggity, ConfClerk,
@@ -545,67 +546,28 @@ private struct Schedule {
   }
 }
 
-/// Compact JSON into one buffer. Strings carry every character (JSON can), escaped as RFC 8259
-/// requires, plus U+2028 and U+2029, which end a line in JavaScript source.
+/// Compact JSON into one buffer. Strings carry every character (JSON can), escaped as
+/// `Escaping.jsonString` says.
 private struct JSONWriter {
-  var bytes: [UInt8]
+  private var out: ByteWriter
+
+  var bytes: [UInt8] { out.bytes }
 
   init(capacity: Int) {
-    bytes = []
-    bytes.reserveCapacity(capacity)
+    out = ByteWriter(capacity: capacity)
   }
 
   mutating func raw(_ text: StaticString) {
-    text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    out.literal(text)
   }
 
   mutating func number(_ value: Int) {
-    bytes.append(contentsOf: String(value).utf8)
+    out.number(value)
   }
 
   mutating func string(_ value: String) {
-    bytes.append(UInt8(ascii: "\""))
-    var value = value
-    value.withUTF8 { utf8 in
-      var runStart = 0
-      var i = 0
-      while i < utf8.count {
-        let byte = utf8[i]
-        var width = 1
-        var escape: StaticString? = nil
-        var control: UInt8? = nil
-        switch byte {
-        case UInt8(ascii: "\""): escape = "\\\""
-        case UInt8(ascii: "\\"): escape = "\\\\"
-        case 0x0A: escape = "\\n"
-        case 0x0D: escape = "\\r"
-        case 0x09: escape = "\\t"
-        case 0x00...0x1F: control = byte
-        case 0xE2 where i + 2 < utf8.count && utf8[i + 1] == 0x80 && (utf8[i + 2] & 0xFE) == 0xA8:
-          escape = utf8[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"
-          width = 3
-        default:
-          i += 1
-          continue
-        }
-        if i > runStart {
-          bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
-        }
-        if let escape {
-          escape.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        } else if let control {
-          let hex: [UInt8] = Array("0123456789abcdef".utf8)
-          bytes.append(contentsOf: "\\u00".utf8)
-          bytes.append(hex[Int(control >> 4)])
-          bytes.append(hex[Int(control & 0x0F)])
-        }
-        i += width
-        runStart = i
-      }
-      if utf8.count > runStart {
-        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
-      }
-    }
-    bytes.append(UInt8(ascii: "\""))
+    out.byte(UInt8(ascii: "\""))
+    out.escaped(value, .jsonString)
+    out.byte(UInt8(ascii: "\""))
   }
 }

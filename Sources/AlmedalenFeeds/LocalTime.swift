@@ -1,4 +1,5 @@
 public import AlmedalenCore
+import CivilDates
 public import Foundation
 
 /// A moment as a clock in Visby shows it (Europe/Stockholm), split into fields without
@@ -27,31 +28,14 @@ public struct LocalTime: Hashable, Sendable {
   }
 
   init(unixSeconds: Int, offset: Int) {
-    let local = unixSeconds + offset
-    var days = local / 86_400
-    var seconds = local % 86_400
-    if seconds < 0 {
-      seconds += 86_400
-      days -= 1
-    }
-    // Civil date from days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    self.year = yoe + era * 400 + (m <= 2 ? 1 : 0)
-    self.month = m
-    self.day = d
+    let (date, seconds) = CivilDate.split(secondsSinceEpoch: unixSeconds + offset)
+    self.year = date.year
+    self.month = date.month
+    self.day = date.day
     self.hour = seconds / 3600
     self.minute = seconds / 60 % 60
     self.second = seconds % 60
-    // 1970-01-01 was a Thursday (3 when Monday is 0).
-    let w = (days + 3) % 7
-    self.weekday = w < 0 ? w + 7 : w
+    self.weekday = date.weekday
     self.offset = offset
   }
 

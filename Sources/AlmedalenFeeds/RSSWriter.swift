@@ -156,7 +156,7 @@ public enum RSSWriter {
   /// `_` a space. Scalar by scalar: Foundation's `replacingOccurrences` compares characters,
   /// and left a `_` followed by a combining mark alone (FuzzCorpus/RSS/
   /// moved-with-start-venue-and-fields.bin).
-  static func swedishFieldName(_ wireName: String) -> String {
+  package static func swedishFieldName(_ wireName: String) -> String {
     switch wireName {
     case "title": "titel"
     case "description": "beskrivning"
@@ -182,7 +182,7 @@ public enum RSSWriter {
 
   /// At most `limit` characters (grapheme clusters, so an emoji or `å` is never cut in two),
   /// ending at a word break when one is near, with `…` when anything was left out.
-  static func excerpt(_ text: String, limit: Int) -> String {
+  package static func excerpt(_ text: String, limit: Int) -> String {
     let body = trimmed(text)
     // No more bytes than the limit means no more characters either: no need to count them.
     guard body.utf8.count > limit,

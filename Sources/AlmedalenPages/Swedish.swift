@@ -63,19 +63,8 @@ enum Swedish {
   /// "tisdag 23 juni", within a sentence.
   static func day(_ time: LocalTime) -> String { time.swedishDay }
 
-  /// 0 is Monday … 6 is Sunday, by counting days from 1970-01-01 (a Thursday) the way
-  /// proleptic Gregorian civil dates do, with no Calendar.
-  static func weekday(of day: LocalDay) -> Int {
-    let year = day.month <= 2 ? day.year - 1 : day.year
-    let era = (year >= 0 ? year : year - 399) / 400
-    let yoe = year - era * 400
-    let mp = day.month > 2 ? day.month - 3 : day.month + 9
-    let doy = (153 * mp + 2) / 5 + day.day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    let days = era * 146_097 + doe - 719_468
-    let weekday = (days + 3) % 7
-    return weekday < 0 ? weekday + 7 : weekday
-  }
+  /// 0 is Monday … 6 is Sunday.
+  static func weekday(of day: LocalDay) -> Int { day.weekday }
 
   /// The local day a moment falls on in Visby.
   static func localDay(_ time: LocalTime) -> LocalDay? {

@@ -1,3 +1,4 @@
+import CivilDates
 public import Foundation
 
 /// Formats and parses `timestamptz` text in UTC without Foundation's formatters, which are
@@ -12,9 +13,9 @@ public enum PostgresTimestamp {
       fraction += 1_000_000
       seconds -= 1
     }
-    let days = floorDiv(seconds, 86_400)
-    let secondOfDay = seconds - days * 86_400
-    let (year, month, day) = civil(fromDays: days)
+    let (civil, second) = CivilDate.split(secondsSinceEpoch: Int(seconds))
+    let (year, month, day) = (Int64(civil.year), Int64(civil.month), Int64(civil.day))
+    let secondOfDay = Int64(second)
     // PostgreSQL has no year 0: proleptic year 0 is 1 BC, -1 is 2 BC.
     var text = "\(pad(year > 0 ? year : 1 - year, 4))-\(pad(month, 2))-\(pad(day, 2)) "
     text +=
@@ -91,33 +92,15 @@ public enum PostgresTimestamp {
     return Date(timeIntervalSince1970: Double(seconds) + Double(micros) / 1_000_000)
   }
 
-  /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+  /// Days since 1970-01-01 for a proleptic Gregorian date.
   public static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-    let y = month <= 2 ? year - 1 : year
-    let era = floorDiv(y, 400)
-    let yoe = y - era * 400
-    let mp = (month + 9) % 12
-    let doy = (153 * mp + 2) / 5 + day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return era * 146_097 + doe - 719_468
+    Int64(CivilDate(year: Int(year), month: Int(month), day: Int(day)).daysSinceEpoch)
   }
 
   /// The proleptic Gregorian date of a day count since 1970-01-01.
   public static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-    let z = days + 719_468
-    let era = floorDiv(z, 146_097)
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let day = doy - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
-  }
-
-  static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-    let q = a / b
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    let date = CivilDate(daysSinceEpoch: Int(days))
+    return (Int64(date.year), Int64(date.month), Int64(date.day))
   }
 
   static func pad(_ value: Int64, _ width: Int) -> String {

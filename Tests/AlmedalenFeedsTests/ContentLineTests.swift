@@ -120,6 +120,37 @@ import Testing
     }
   }
 
+  /// Folding is greedy, as RFC 5545 clients and our earlier output expect: every physical
+  /// line but the last is as full as it can be, so that the unit starting the next one
+  /// (an escape pair, a scalar, a byte) would not have fitted.
+  @Test(arguments: [
+    ("TEXT", "\\\\\\,,;;\n", UInt8(ascii: "\\")),
+    ("parameter", "^^^\"\"^x\\", UInt8(ascii: "^")),
+    ("scalars", "åå€€😀😀\\\\", UInt8(ascii: "\\")),
+  ])
+  func foldsFallAsLateAsTheUnitsAllow(_ kind: String, _ tail: String, _ escape: UInt8) {
+    for padding in 40...80 {
+      let value = String(repeating: "x", count: padding) + String(repeating: tail, count: 6)
+      var writer = ContentLineWriter()
+      if kind == "parameter" {
+        writer.literal("X;CN=")
+        writer.parameterValue(value)
+        writer.literal(":x")
+        writer.endLine()
+      } else {
+        writer.line("SUMMARY:", text: value)
+      }
+      let lines = physicalLines(writer.bytes)
+      #expect(lines.count >= 2)
+      for (line, next) in zip(lines, lines.dropFirst()) {
+        let lead = next[1]
+        let unit = lead == escape ? 2 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
+        #expect(line.count + unit > 75, "\(kind): a line of \(line.count) before \(unit)")
+        #expect(line.count <= 75)
+      }
+    }
+  }
+
   @Test func longLiteralNamesFoldToo() {
     var writer = ContentLineWriter()
     writer.literal("X-A-VERY-LONG-EXPERIMENTAL-PROPERTY-NAME;X-PARAM=ABCDEFGHIJKLMNOPQRSTUVWXYZ")

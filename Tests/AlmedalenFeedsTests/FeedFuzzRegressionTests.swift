@@ -1,4 +1,5 @@
 import AlmedalenFeeds
+import FeedFuzzing
 import Foundation
 import Testing
 
