@@ -32,6 +32,9 @@ let package = Package(
     // Linux's epoll, eventfd and TCP headers, which Glibc's module map leaves out.
     .systemLibrary(name: "CEpoll"),
     .target(name: "HTTPServer", dependencies: ["CZlib", "CEpoll"], swiftSettings: strict),
+    // Drives HTTPServer's connection state machine with arbitrary bytes, for Fuzz/HTTPParser
+    // and the corpus replay in the tests.
+    .target(name: "HTTPFuzzing", dependencies: ["HTTPServer"], swiftSettings: strict),
     .target(name: "AlmedalenCore", swiftSettings: strict),
     // iCalendar, RSS and frab schedule writers: values in, bytes out.
     .target(name: "AlmedalenFeeds", dependencies: ["AlmedalenCore"], swiftSettings: strict),
@@ -79,7 +82,7 @@ let package = Package(
     .testTarget(
       name: "PostgresTests", dependencies: ["Postgres", "PostgresTesting"], swiftSettings: strict),
     .testTarget(
-      name: "HTTPServerTests", dependencies: ["HTTPServer", "LoopbackTesting"],
+      name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPFuzzing", "LoopbackTesting"],
       exclude: ["FuzzCorpus"],
       swiftSettings: strict),
     .testTarget(name: "AlmedalenCoreTests", dependencies: ["AlmedalenCore"], swiftSettings: strict),

@@ -176,13 +176,16 @@ extension FeedCache.Entry {
     return String(repeating: "0", count: 16 - hex.count) + hex
   }
 
-  /// Small bodies are not worth compressing.
-  var compressible: Bool { body.count >= 1024 }
+  /// Whether the body is large enough for gzip, and so varies with `Accept-Encoding`.
+  var compressible: Bool { body.count >= Gzip.minimumBytes }
+
+  /// Whether the answer to `request` goes gzipped: the server's own gzip decision.
+  func wantsGzip(_ request: Request) -> Bool {
+    Gzip.shouldCompress(count: body.count, acceptEncoding: request.headers["Accept-Encoding"])
+  }
 
   /// Whether the answer to `request` will be gzipped and has no gzip yet.
-  func needsGzip(for request: Request) -> Bool {
-    compressible && gzipped == nil && Gzip.acceptsGzip(request.headers["Accept-Encoding"])
-  }
+  func needsGzip(for request: Request) -> Bool { gzipped == nil && wantsGzip(request) }
 
   /// Compresses the body if `request` wants it and it is not compressed yet.
   mutating func prepare(for request: Request) {
@@ -195,9 +198,7 @@ extension FeedCache.Entry {
     let unchanged = notModified(request)
     var entry = self
     if !unchanged { entry.prepare(for: request) }
-    let gzipped =
-      compressible && Gzip.acceptsGzip(request.headers["Accept-Encoding"])
-      ? (unchanged ? [] : entry.gzipped) : nil
+    let gzipped = wantsGzip(request) ? (unchanged ? [] : entry.gzipped) : nil
     var headers: HTTPHeaders = [
       "Content-Type": contentType,
       "ETag": "\"" + tag + (gzipped != nil ? "-gz" : "") + "\"",
@@ -219,60 +220,17 @@ extension FeedCache.Entry {
     return Response(status: 200, headers: headers, body: body, compressible: compressible)
   }
 
-  /// `If-None-Match` compared weakly (RFC 9110 §13.1.2), either representation's tag
-  /// matching; without it, `If-Modified-Since`.
+  /// The client's copy is current: either representation's tag, or its date.
   func notModified(_ request: Request) -> Bool {
-    if let header = request.headers["If-None-Match"] {
-      for candidate in header.split(separator: ",") {
-        var value = candidate.trimmingCharacters(in: .whitespaces)
-        if value == "*" { return true }
-        if value.hasPrefix("W/") { value.removeFirst(2) }
-        guard value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") else { continue }
-        var opaque = value.dropFirst().dropLast()
-        if opaque.hasSuffix("-gz") { opaque = opaque.dropLast(3) }
-        if opaque == tag { return true }
-      }
-      return false
-    }
-    if let header = request.headers["If-Modified-Since"], let lastModified,
-      let since = HTTPDateFormat.parse(header)
-    {
-      return lastModified.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970
-    }
-    return false
+    request.isNotModified(
+      entityTags: [tag, tag + "-gz"],
+      lastModified: lastModified.map { Int($0.timeIntervalSince1970.rounded(.down)) })
   }
 }
 
-/// `Last-Modified` and `If-Modified-Since`: formatted by the server's own IMF-fixdate, parsed
-/// here, locale-free.
+/// `Last-Modified`: the server's own IMF-fixdate, of the whole second.
 enum HTTPDateFormat {
-  static let months = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-  ]
-
   static func format(_ date: Date) -> String {
     HTTPDate.format(Int(date.timeIntervalSince1970.rounded(.down)))
-  }
-
-  private static let utc: Calendar = {
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = TimeZone(identifier: "UTC")!
-    return calendar
-  }()
-
-  /// Only IMF-fixdate, the form every current client sends; others are ignored.
-  static func parse(_ text: String) -> Date? {
-    let parts = text.split(separator: " ")
-    guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]),
-      let monthIndex = months.firstIndex(of: String(parts[2])), let year = Int(parts[3])
-    else { return nil }
-    let clock = parts[4].split(separator: ":").compactMap { Int($0) }
-    guard clock.count == 3, (1...31).contains(day), (1970...9999).contains(year) else {
-      return nil
-    }
-    return utc.date(
-      from: DateComponents(
-        year: year, month: monthIndex + 1, day: day, hour: clock[0], minute: clock[1],
-        second: clock[2]))
   }
 }

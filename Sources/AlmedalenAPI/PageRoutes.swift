@@ -314,22 +314,10 @@ enum PageRoutes {
 
   /// The visitor's form token: from their cookie when it is one of ours, else a new one.
   static func formToken(_ request: Request) -> (token: String, isNew: Bool) {
-    if let token = cookie(request, cookieName), token.utf8.count == 43 {
+    if let token = request.cookie(cookieName), token.utf8.count == 43 {
       return (token, false)
     }
     return (Secret.make(), true)
-  }
-
-  static func cookie(_ request: Request, _ name: String) -> String? {
-    for header in request.headers.values("Cookie") {
-      for pair in header.split(separator: ";") {
-        let parts = pair.split(separator: "=", maxSplits: 1)
-        if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
-          return parts[1].trimmingCharacters(in: .whitespaces)
-        }
-      }
-    }
-    return nil
   }
 
   static func context(_ c: RequestContext) -> PageContext {
@@ -345,9 +333,8 @@ enum PageRoutes {
     response.headers.set("Cache-Control", "no-cache")
     let (token, isNew) = c.formToken
     if isNew {
-      let secure = c.feeds.baseURL.hasPrefix("https://") ? "; Secure" : ""
-      response.headers.add(
-        "Set-Cookie", "\(cookieName)=\(token); Path=/; HttpOnly; SameSite=Strict" + secure)
+      response.setCookie(
+        SetCookie(name: cookieName, value: token, secure: c.feeds.baseURL.hasPrefix("https://")))
     }
     return response
   }
@@ -355,12 +342,9 @@ enum PageRoutes {
   /// The posted form, after the checks against cross-site submission: the browser says the
   /// request comes from our own site (`Origin`, `Sec-Fetch-Site`), and the form's token
   /// equals the SameSite cookie's, which another site can neither read nor send.
-  static func checkedForm(_ c: RequestContext) throws -> [String: String] {
+  static func checkedForm(_ c: RequestContext) throws -> URLEncodedForm {
     let request = c.request
-    let type = request.headers["Content-Type"]?.split(separator: ";").first.map {
-      $0.trimmingCharacters(in: .whitespaces).lowercased()
-    }
-    guard type == "application/x-www-form-urlencoded" else {
+    guard request.contentType?.essence == "application/x-www-form-urlencoded" else {
       throw Problem(
         status: 415, title: "Formuläret kunde inte läsas",
         detail: "Skicka formuläret som application/x-www-form-urlencoded.")
@@ -373,8 +357,8 @@ enum PageRoutes {
     {
       throw forged
     }
-    let form = FormBody.parse(request.body)
-    guard let cookie = cookie(request, cookieName), let field = form["form_token"],
+    let form = URLEncodedForm(request.body)
+    guard let cookie = request.cookie(cookieName), let field = form["form_token"],
       constantTimeEqual(cookie, field)
     else { throw forged }
     return form
@@ -420,53 +404,6 @@ enum PageRoutes {
     "sv": "Svenska", "en": "Engelska", "fi": "Finska", "ar": "Arabiska", "de": "Tyska",
     "fr": "Franska", "es": "Spanska", "se": "Samiska",
   ]
-}
-
-/// `application/x-www-form-urlencoded`: `+` is a space, `%XX` a byte, UTF-8 throughout; the
-/// first of a repeated field wins.
-enum FormBody {
-  static func parse(_ body: [UInt8]) -> [String: String] {
-    var fields: [String: String] = [:]
-    for pair in body.split(separator: UInt8(ascii: "&")) {
-      let parts = pair.split(
-        separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-      guard let name = decode(parts[0]) else { continue }
-      let value = parts.count > 1 ? decode(parts[1]) : ""
-      if let value, fields[name] == nil { fields[name] = value }
-    }
-    return fields
-  }
-
-  static func decode(_ bytes: ArraySlice<UInt8>) -> String? {
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.count)
-    var index = bytes.startIndex
-    while index < bytes.endIndex {
-      let byte = bytes[index]
-      if byte == UInt8(ascii: "+") {
-        out.append(UInt8(ascii: " "))
-      } else if byte == UInt8(ascii: "%") {
-        guard index + 2 < bytes.endIndex, let high = hex(bytes[index + 1]),
-          let low = hex(bytes[index + 2])
-        else { return nil }
-        out.append(high << 4 | low)
-        index += 2
-      } else {
-        out.append(byte)
-      }
-      index += 1
-    }
-    return String(validating: out, as: UTF8.self)
-  }
-
-  static func hex(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-    default: nil
-    }
-  }
 }
 
 extension String {

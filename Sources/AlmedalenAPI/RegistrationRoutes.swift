@@ -171,8 +171,7 @@ enum RegistrationRoutes {
     try caller.requireOrganiser(event.organiserID)
     let rows = try c.store.registrations.list(eventID: event.id)
     let counts = try c.store.registrations.counts(eventID: event.id)
-    let accept = c.request.headers["Accept"]?.lowercased() ?? ""
-    if accept.contains("text/csv") {
+    if c.request.preferredMediaType(["application/json", "text/csv"]) == "text/csv" {
       return Response(
         headers: [
           "Content-Type": "text/csv; charset=utf-8; header=present",

@@ -42,10 +42,7 @@ struct RequestContext: Sendable {
 
   /// The JSON body, after checking the media type (415) and that it parses (400).
   func jsonBody() throws(Problem) -> [String: Any] {
-    let type = request.headers["Content-Type"]?.split(separator: ";").first.map {
-      $0.trimmingCharacters(in: .whitespaces).lowercased()
-    }
-    guard type == "application/json" || (type?.hasSuffix("+json") ?? false) else {
+    guard request.contentType?.isJSON == true else {
       throw Problem(
         status: 415, title: "Unsupported media type",
         detail: "Send the body as Content-Type: application/json.")

@@ -255,9 +255,11 @@ private struct Load {
 
   mutating func resolveEdition() throws {
     let year = generator.year
-    let select =
-      "SELECT id, first_day::text AS first_day, last_day::text AS last_day FROM editions WHERE year = $1"
-    var rows = try connection.query(select, [year])
+    let select: PostgresQuery = """
+      SELECT id, first_day::text AS first_day, last_day::text AS last_day FROM editions
+      WHERE year = \(year)
+      """
+    var rows = try connection.query(select)
     var created = false
     if rows.isEmpty {
       guard let first = generator.firstDay ?? FestivalGenerator.assumedFirstDay(year: year) else {
@@ -277,7 +279,7 @@ private struct Load {
         VALUES ($1, $2, $3, $4::date, $5::date) ON CONFLICT (year) DO NOTHING
         """,
         [id, year, "Almedalsveckan \(year)", first.description, last.description])
-      rows = try connection.query(select, [year])
+      rows = try connection.query(select)
       created = try rows.first?.decode("id", as: UUID.self) == id
     }
     guard let row = rows.first,

@@ -35,21 +35,17 @@ public struct ConflictStore: Sendable {
       let event = try EventStore.load(eventID, on: connection)
       // Only events that share a person or the venue can touch this one.
       let rows = try connection.query(
-        "SELECT " + EventStore.columns
-          + """
-           FROM events e
-          WHERE e.edition_id = $1 AND e.id <> $2 AND e.status = ANY ($3::text[])
-            AND (e.venue_id = $4 OR EXISTS (
-                 SELECT 1 FROM participations p
-                 WHERE p.event_id = e.id AND p.person_id = ANY ($5::uuid[])))
-          ORDER BY e.starts_at, e.id
-          """,
-        [
-          event.editionID, event.id, statuses, event.details.venueID,
-          event.details.participants.map(\.personID),
-        ])
+        """
+        SELECT \(EventStore.columns) FROM events e
+        WHERE e.edition_id = \(event.editionID) AND e.id <> \(event.id)
+          AND e.status = ANY (\(statuses)::text[])
+          AND (e.venue_id = \(event.details.venueID) OR EXISTS (
+               SELECT 1 FROM participations p WHERE p.event_id = e.id
+                 AND p.person_id = ANY (\(event.details.participants.map(\.personID))::uuid[])))
+        ORDER BY e.starts_at, e.id
+        """)
       let others = try EventStore.assemble(Array(rows), on: connection)
-      let venues = try connection.query("SELECT " + VenueStore.columns + " FROM venues").map(
+      let venues = try connection.query("SELECT \(VenueStore.columns) FROM venues").map(
         VenueStore.decode)
       return (event, others, venues)
     }

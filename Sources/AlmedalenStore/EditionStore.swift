@@ -6,7 +6,7 @@ import Postgres
 public struct EditionStore: Sendable {
   let pool: ConnectionPool
 
-  static let columns = "id, year, name, first_day, last_day"
+  static let columns: PostgresQuery = "id, year, name, first_day, last_day"
 
   public func create(_ edition: Edition) throws -> Edition {
     try edition.validate()
@@ -14,9 +14,12 @@ public struct EditionStore: Sendable {
       do {
         return try Self.decode(
           connection.query(
-            "INSERT INTO editions (id, year, name, first_day, last_day) VALUES ($1, $2, $3, $4, $5) RETURNING "
-              + Self.columns,
-            [edition.id, edition.year, edition.name, edition.firstDay, edition.lastDay])[0])
+            """
+            INSERT INTO editions (id, year, name, first_day, last_day)
+            VALUES (\(edition.id), \(edition.year), \(edition.name), \(edition.firstDay),
+                    \(edition.lastDay))
+            RETURNING \(Self.columns)
+            """)[0])
       } catch let error as PostgresError where error.isUniqueViolation {
         throw StoreError.duplicate(field: "year")
       }
@@ -25,8 +28,7 @@ public struct EditionStore: Sendable {
 
   public func get(_ id: UUID) throws -> Edition {
     try pool.transaction { connection in
-      let rows = try connection.query(
-        "SELECT " + Self.columns + " FROM editions WHERE id = $1", [id])
+      let rows = try connection.query("SELECT \(Self.columns) FROM editions WHERE id = \(id)")
       guard let row = rows.first else {
         throw StoreError.notFound(entity: "edition", id: id.uuidString)
       }
@@ -37,9 +39,8 @@ public struct EditionStore: Sendable {
   /// The edition of a year, if there is one.
   public func find(year: Int) throws -> Edition? {
     try pool.transaction { connection in
-      try connection.query(
-        "SELECT " + Self.columns + " FROM editions WHERE year = $1", [year]
-      ).first.map(Self.decode)
+      try connection.query("SELECT \(Self.columns) FROM editions WHERE year = \(year)").first.map(
+        Self.decode)
     }
   }
 
@@ -50,16 +51,16 @@ public struct EditionStore: Sendable {
 
   static func containing(_ date: Date, on connection: Connection) throws -> Edition? {
     try connection.query(
-      "SELECT " + columns
-        + " FROM editions WHERE ($1::timestamptz AT TIME ZONE time_zone)::date BETWEEN first_day AND last_day",
-      [date]
+      """
+      SELECT \(columns) FROM editions
+      WHERE (\(date)::timestamptz AT TIME ZONE time_zone)::date BETWEEN first_day AND last_day
+      """
     ).first.map(decode)
   }
 
   public func list() throws -> [Edition] {
     try pool.transaction { connection in
-      try connection.query("SELECT " + Self.columns + " FROM editions ORDER BY year").map(
-        Self.decode)
+      try connection.query("SELECT \(Self.columns) FROM editions ORDER BY year").map(Self.decode)
     }
   }
 

@@ -9,7 +9,7 @@ import Postgres
 public struct EventStore: Sendable {
   let pool: ConnectionPool
 
-  static let columns = """
+  static let columns: PostgresQuery = """
     e.id, e.edition_id, e.organiser_id, e.venue_id, e.title, e.description, e.kind,
     e.starts_at, e.ends_at, e.topics, e.languages, e.accessibility::text[] AS accessibility,
     e.food_served, e.livestream_url, e.capacity, e.registration_open, e.status, e.revision,
@@ -28,12 +28,9 @@ public struct EventStore: Sendable {
       let edition = try Self.checkedEdition(details, on: connection)
       try connection.execute(
         """
-        INSERT INTO events (id, edition_id, organiser_id, venue_id, title, description, kind,
-          starts_at, ends_at, topics, languages, accessibility, food_served, livestream_url,
-          capacity, registration_open, source_note)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::accessibility_feature[],
-          $13, $14, $15, $16, $17)
-        """, [id, edition.id] + Self.fields(details))
+        INSERT INTO events (id, edition_id, \(Self.writtenColumns))
+        VALUES (\(id), \(edition.id), \(Self.written(details)))
+        """)
       try Self.writeChildren(of: id, details, on: connection)
       return try Self.load(id, on: connection)
     }
@@ -71,13 +68,11 @@ public struct EventStore: Sendable {
         }
         try connection.execute(
           """
-          UPDATE events SET edition_id = $2, organiser_id = $3, venue_id = $4, title = $5,
-            description = $6, kind = $7, starts_at = $8, ends_at = $9, topics = $10,
-            languages = $11, accessibility = $12::accessibility_feature[], food_served = $13,
-            livestream_url = $14, capacity = $15, registration_open = $16, source_note = $17,
-            revision = revision + $18
-          WHERE id = $1
-          """, [id, edition.id] + Self.fields(details) + [peopleChanged ? 1 : 0])
+          UPDATE events SET (edition_id, \(Self.writtenColumns))
+              = ROW(\(edition.id), \(Self.written(details))),
+            revision = revision + \(peopleChanged ? 1 : 0)
+          WHERE id = \(id)
+          """)
         if peopleChanged || before.details.coOrganiserIDs != details.coOrganiserIDs {
           try Self.writeChildren(of: id, details, on: connection, replacing: true)
         }
@@ -259,11 +254,13 @@ public struct EventStore: Sendable {
       throw StoreError.invalid("q", "must be at most 200 characters")
     }
     return try pool.transaction(.init(isolation: .repeatableRead)) { connection in
-      let rows = try connection.query(
-        "SELECT " + Self.columns + " FROM events e WHERE " + Self.filterClause
-          + " AND ($13::timestamptz IS NULL OR (e.starts_at, e.id) > ($13, $14::uuid))"
-          + " ORDER BY e.starts_at, e.id LIMIT $15",
-        Self.filterParameters(filter) + [after?.0, after?.1, limit + 1])
+      var query: PostgresQuery =
+        "SELECT \(Self.columns) FROM events e WHERE \(Self.filterClause(filter))"
+      if let (start, id) = after {
+        query += " AND (e.starts_at, e.id) > (\(start)::timestamptz, \(id)::uuid)"
+      }
+      query += " ORDER BY e.starts_at, e.id LIMIT \(limit + 1)"
+      let rows = try connection.query(query)
       let events = try Self.assemble(Array(rows.prefix(limit)), on: connection)
       let next =
         rows.count > limit
@@ -281,45 +278,77 @@ public struct EventStore: Sendable {
   public func all(_ filter: EventFilter = EventFilter()) throws -> [Event] {
     try pool.transaction(.init(isolation: .repeatableRead)) { connection in
       let rows = try connection.query(
-        "SELECT " + Self.columns + " FROM events e WHERE " + Self.filterClause
-          + " ORDER BY e.starts_at, e.id", Self.filterParameters(filter))
+        """
+        SELECT \(Self.columns) FROM events e WHERE \(Self.filterClause(filter))
+        ORDER BY e.starts_at, e.id
+        """)
       return try Self.assemble(Array(rows), on: connection)
     }
   }
 
-  /// Parameters $1…$12 of `filterClause`.
-  static let filterClause = """
-    ($1::uuid IS NULL OR e.edition_id = $1)
-    AND ($2::date IS NULL OR (e.starts_at >= ($2::date::timestamp AT TIME ZONE 'Europe/Stockholm')
-         AND e.starts_at < (($2::date + 1)::timestamp AT TIME ZONE 'Europe/Stockholm')))
-    AND ($3::uuid IS NULL OR e.organiser_id = $3 OR EXISTS (
-         SELECT 1 FROM event_organisers eo WHERE eo.event_id = e.id AND eo.organiser_id = $3))
-    AND ($4::uuid IS NULL OR e.venue_id = $4)
-    AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM unnest(e.topics) t WHERE lower(t) = lower($5)))
-    AND ($6::uuid IS NULL OR EXISTS (
-         SELECT 1 FROM participations p WHERE p.event_id = e.id AND p.person_id = $6))
-    AND ($7::text[] IS NULL OR e.status = ANY ($7))
-    AND ($8::text[] IS NULL OR e.accessibility @> $8::accessibility_feature[])
-    AND ($9::text IS NULL OR $9 = ANY (e.languages))
-    AND ($10::text IS NULL OR e.search @@ websearch_to_tsquery('swedish', $10)
-         OR e.title ILIKE $11 OR EXISTS (
-           SELECT 1 FROM participations p JOIN people pe ON pe.id = p.person_id
-           WHERE p.event_id = e.id AND pe.name ILIKE $11))
-    AND ($12::uuid IS NULL OR e.status <> 'draft' OR e.organiser_id = $12)
-    """
-
-  static func filterParameters(_ filter: EventFilter) -> [any PostgresEncodable] {
-    [
-      filter.editionID, filter.day, filter.organiserID, filter.venueID, filter.topic,
-      filter.personID, filter.statuses, filter.accessibility.isEmpty ? nil : filter.accessibility,
-      filter.language, filter.text, filter.text.map(Pattern.contains), filter.draftsOf,
-    ]
+  /// The conditions of `filter` on the events `e`, each only when the filter sets it.
+  static func filterClause(_ filter: EventFilter) -> PostgresQuery {
+    var conditions: [PostgresQuery] = []
+    if let editionID = filter.editionID {
+      conditions.append("e.edition_id = \(editionID)")
+    }
+    if let day = filter.day {
+      conditions.append(
+        """
+        e.starts_at >= (\(day)::date::timestamp AT TIME ZONE 'Europe/Stockholm')
+        AND e.starts_at < ((\(day)::date + 1)::timestamp AT TIME ZONE 'Europe/Stockholm')
+        """)
+    }
+    if let organiserID = filter.organiserID {
+      conditions.append(
+        """
+        (e.organiser_id = \(organiserID) OR EXISTS (
+         SELECT 1 FROM event_organisers eo
+         WHERE eo.event_id = e.id AND eo.organiser_id = \(organiserID)))
+        """)
+    }
+    if let venueID = filter.venueID {
+      conditions.append("e.venue_id = \(venueID)")
+    }
+    if let topic = filter.topic {
+      conditions.append(
+        "EXISTS (SELECT 1 FROM unnest(e.topics) t WHERE lower(t) = lower(\(topic)::text))")
+    }
+    if let personID = filter.personID {
+      conditions.append(
+        """
+        EXISTS (SELECT 1 FROM participations p
+                WHERE p.event_id = e.id AND p.person_id = \(personID))
+        """)
+    }
+    if let statuses = filter.statuses {
+      conditions.append("e.status = ANY (\(statuses)::text[])")
+    }
+    if !filter.accessibility.isEmpty {
+      conditions.append("e.accessibility @> \(filter.accessibility)::accessibility_feature[]")
+    }
+    if let language = filter.language {
+      conditions.append("\(language)::text = ANY (e.languages)")
+    }
+    if let text = filter.text {
+      let pattern = Pattern.contains(text)
+      conditions.append(
+        """
+        (e.search @@ websearch_to_tsquery('swedish', \(text)) OR e.title ILIKE \(pattern)
+         OR EXISTS (SELECT 1 FROM participations p JOIN people pe ON pe.id = p.person_id
+                    WHERE p.event_id = e.id AND pe.name ILIKE \(pattern)))
+        """)
+    }
+    if let draftsOf = filter.draftsOf {
+      conditions.append("(e.status <> 'draft' OR e.organiser_id = \(draftsOf))")
+    }
+    return conditions.isEmpty ? "TRUE" : conditions.joined(separator: " AND ")
   }
 
   // MARK: Rows
 
   static func load(_ id: UUID, on connection: Connection) throws -> Event {
-    let rows = try connection.query("SELECT " + columns + " FROM events e WHERE e.id = $1", [id])
+    let rows = try connection.query("SELECT \(columns) FROM events e WHERE e.id = \(id)")
     guard let row = rows.first else {
       throw StoreError.notFound(entity: "event", id: id.uuidString)
     }
@@ -390,14 +419,21 @@ public struct EventStore: Sendable {
       publishedAt: try row.decode("published_at"), cancelledAt: try row.decode("cancelled_at"))
   }
 
-  /// Parameters $3…$17 of insert and update.
-  static func fields(_ details: EventDetails) -> [any PostgresEncodable] {
-    [
-      details.organiserID, details.venueID, details.title, details.description, details.kind,
-      details.startsAt, details.endsAt, details.topics, details.languages, details.accessibility,
-      details.foodServed, details.livestreamURL, details.capacity, details.registrationOpen,
-      details.sourceNote,
-    ]
+  /// The columns an organiser writes, in the order of `written(_:)`.
+  static let writtenColumns: PostgresQuery = """
+    organiser_id, venue_id, title, description, kind, starts_at, ends_at, topics, languages,
+    accessibility, food_served, livestream_url, capacity, registration_open, source_note
+    """
+
+  /// The values of `writtenColumns`, for insert and update.
+  static func written(_ details: EventDetails) -> PostgresQuery {
+    """
+    \(details.organiserID), \(details.venueID), \(details.title), \(details.description),
+    \(details.kind), \(details.startsAt), \(details.endsAt), \(details.topics),
+    \(details.languages), \(details.accessibility)::accessibility_feature[],
+    \(details.foodServed), \(details.livestreamURL), \(details.capacity),
+    \(details.registrationOpen), \(details.sourceNote)
+    """
   }
 
   /// A participation as written, without the names filled in on reading.
@@ -474,7 +510,7 @@ public struct EventStore: Sendable {
         FieldProblem(field: "starts_at", message: "no festival edition holds this day"))
     }
     let organisers = try existing(
-      "organisers", [details.organiserID] + details.coOrganiserIDs, on: connection)
+      .organisers, [details.organiserID] + details.coOrganiserIDs, on: connection)
     if !organisers.contains(details.organiserID) {
       problems.append(FieldProblem(field: "organiser_id", message: "names no organiser"))
     }
@@ -482,10 +518,10 @@ public struct EventStore: Sendable {
       problems.append(
         FieldProblem(field: "co_organiser_ids[\(index)]", message: "names no organiser"))
     }
-    if let venueID = details.venueID, try existing("venues", [venueID], on: connection).isEmpty {
+    if let venueID = details.venueID, try existing(.venues, [venueID], on: connection).isEmpty {
       problems.append(FieldProblem(field: "venue_id", message: "names no venue"))
     }
-    let people = try existing("people", details.participants.map(\.personID), on: connection)
+    let people = try existing(.people, details.participants.map(\.personID), on: connection)
     for (index, participant) in details.participants.enumerated()
     where !people.contains(participant.personID) {
       problems.append(
@@ -494,17 +530,14 @@ public struct EventStore: Sendable {
     return (edition, problems)
   }
 
-  private static func existing(_ table: String, _ ids: [UUID], on connection: Connection) throws
+  private static func existing(_ table: Table, _ ids: [UUID], on connection: Connection) throws
     -> Set<UUID>
   {
     guard !ids.isEmpty else { return [] }
-    let sql: String
-    switch table {
-    case "organisers": sql = "SELECT id FROM organisers WHERE id = ANY ($1::uuid[])"
-    case "venues": sql = "SELECT id FROM venues WHERE id = ANY ($1::uuid[])"
-    default: sql = "SELECT id FROM people WHERE id = ANY ($1::uuid[])"
-    }
-    return Set(try connection.query(sql, [ids]).map { try $0.decode("id", as: UUID.self) })
+    return Set(
+      try connection.query("SELECT id FROM \(table) WHERE id = ANY (\(ids)::uuid[])").map {
+        try $0.decode("id", as: UUID.self)
+      })
   }
 
   static func lockedVersion(_ id: UUID, on connection: Connection) throws -> (

@@ -60,10 +60,11 @@ public struct FeedStore: Sendable {
     try Self.checkText(filter)
     return try pool.transaction(.init(isolation: .repeatableRead, retries: 3)) { connection in
       let rows = try connection.query(
-        "SELECT e.number, " + EventStore.columns + " FROM events e WHERE "
-          + EventStore.filterClause
-          + " AND e.status <> 'draft' ORDER BY e.starts_at, e.title, e.id",
-        EventStore.filterParameters(filter))
+        """
+        SELECT e.number, \(EventStore.columns) FROM events e
+        WHERE \(EventStore.filterClause(filter)) AND e.status <> 'draft'
+        ORDER BY e.starts_at, e.title, e.id
+        """)
       return try Self.resolve(Array(rows), on: connection)
     }
   }
@@ -84,18 +85,15 @@ public struct FeedStore: Sendable {
         FROM event_changes c
         JOIN events e ON e.id = c.event_id
         LEFT JOIN venues v ON v.id = (c.changes -> 'venue_id' ->> 'to')::uuid
-        WHERE e.status <> 'draft' AND
-        """ + EventStore.filterClause
-          + """
-           AND (c.action IN ('published', 'cancelled')
-                OR (c.action = 'updated' AND c.changed_at > e.published_at
-                    AND c.changes ?| $13::text[])
-                OR (c.action = 'created' AND e.published_at IS NOT NULL AND NOT EXISTS (
-                    SELECT 1 FROM event_changes p
-                    WHERE p.event_id = c.event_id AND p.action = 'published')))
-          ORDER BY c.id DESC LIMIT $14
-          """,
-        EventStore.filterParameters(filter) + [Self.newsworthy, limit])
+        WHERE e.status <> 'draft' AND \(EventStore.filterClause(filter))
+          AND (c.action IN ('published', 'cancelled')
+               OR (c.action = 'updated' AND c.changed_at > e.published_at
+                   AND c.changes ?| \(Self.newsworthy)::text[])
+               OR (c.action = 'created' AND e.published_at IS NOT NULL AND NOT EXISTS (
+                   SELECT 1 FROM event_changes p
+                   WHERE p.event_id = c.event_id AND p.action = 'published')))
+        ORDER BY c.id DESC LIMIT \(limit)
+        """)
       var changes: [ProgrammeChange] = []
       for row in rows {
         let action: String = try row.decode("action")
@@ -110,8 +108,10 @@ public struct FeedStore: Sendable {
       }
       let ids = Array(Set(changes.map(\.eventID)))
       let eventRows = try connection.query(
-        "SELECT e.number, " + EventStore.columns
-          + " FROM events e WHERE e.id = ANY ($1::uuid[]) ORDER BY e.starts_at, e.id", [ids])
+        """
+        SELECT e.number, \(EventStore.columns) FROM events e WHERE e.id = ANY (\(ids)::uuid[])
+        ORDER BY e.starts_at, e.id
+        """)
       return (changes, try Self.resolve(Array(eventRows), on: connection))
     }
   }
@@ -121,8 +121,8 @@ public struct FeedStore: Sendable {
     let snapshot = try pool.transaction(.init(isolation: .repeatableRead, retries: 3)) {
       connection in
       let rows = try connection.query(
-        "SELECT e.number, " + EventStore.columns
-          + " FROM events e WHERE e.id = $1 AND e.status <> 'draft'", [id])
+        "SELECT e.number, \(EventStore.columns) FROM events e WHERE e.id = \(id) AND e.status <> 'draft'"
+      )
       return try Self.resolve(Array(rows), on: connection)
     }
     guard !snapshot.events.isEmpty else {
@@ -193,7 +193,7 @@ public struct FeedStore: Sendable {
     let venueIDs = Array(Set(snapshot.events.compactMap(\.venueID)))
     if !venueIDs.isEmpty {
       for row in try connection.query(
-        "SELECT " + VenueStore.columns + " FROM venues WHERE id = ANY ($1::uuid[])", [venueIDs])
+        "SELECT \(VenueStore.columns) FROM venues WHERE id = ANY (\(venueIDs)::uuid[])")
       {
         let venue = try VenueStore.decode(row)
         snapshot.venues[venue.id] = venue

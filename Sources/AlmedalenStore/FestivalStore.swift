@@ -49,11 +49,11 @@ enum Cursor {
     return parts
   }
 
-  /// A page of rows ordered by name, for organisers, venues and people. `select` is the
-  /// static `SELECT … FROM table` part; the filter and order are the same for all three.
+  /// A page of rows of `table` ordered by name, for organisers, venues and people; the filter
+  /// and order are the same for all three.
   static func byName<T>(
-    _ pool: ConnectionPool, select: String, query: String?, limit: Int?, cursor: String?,
-    decode: (Row) throws -> T, name: (T) -> String, id: (T) -> UUID
+    _ pool: ConnectionPool, _ table: Table, columns: PostgresQuery, query: String?, limit: Int?,
+    cursor: String?, decode: (Row) throws -> T, name: (T) -> String, id: (T) -> UUID
   ) throws -> Page<T> {
     let limit = try Cursor.limit(limit)
     let after = try cursor.map { try Cursor.decode($0, parts: 2) }
@@ -61,14 +61,11 @@ enum Cursor {
       throw StoreError.invalid("q", "must be at most 200 characters")
     }
     return try pool.transaction { connection in
-      let rows = try connection.query(
-        select
-          + """
-           WHERE ($1::text IS NULL OR name ILIKE $1)
-            AND ($2::text IS NULL OR (lower(name), id) > ($2, $3::uuid))
-          ORDER BY lower(name), id LIMIT $4
-          """,
-        [query.map(Pattern.contains), after?[0], after.map { $0[1] }, limit + 1])
+      var sql: PostgresQuery = "SELECT \(columns) FROM \(table) WHERE TRUE"
+      if let query { sql += " AND name ILIKE \(Pattern.contains(query))" }
+      if let after { sql += " AND (lower(name), id) > (\(after[0])::text, \(after[1])::uuid)" }
+      sql += " ORDER BY lower(name), id LIMIT \(limit + 1)"
+      let rows = try connection.query(sql)
       let items = try rows.prefix(limit).map(decode)
       let next =
         rows.count > limit

@@ -6,16 +6,19 @@ import Postgres
 public struct OrganiserStore: Sendable {
   let pool: ConnectionPool
 
-  static let columns = "id, version, name, contact_email, website"
+  static let columns: PostgresQuery = "id, version, name, contact_email, website"
 
   public func create(_ organiser: Organiser) throws -> Organiser {
     try organiser.validate()
     return try pool.transaction { connection in
       try Self.decode(
         connection.query(
-          "INSERT INTO organisers (id, name, contact_email, website) VALUES ($1, $2, $3, $4) RETURNING "
-            + Self.columns,
-          [organiser.id, organiser.name, organiser.contactEmail, organiser.website])[0])
+          """
+          INSERT INTO organisers (id, name, contact_email, website)
+          VALUES (\(organiser.id), \(organiser.name), \(organiser.contactEmail),
+                  \(organiser.website))
+          RETURNING \(Self.columns)
+          """)[0])
     }
   }
 
@@ -23,7 +26,7 @@ public struct OrganiserStore: Sendable {
     try pool.transaction { connection in
       guard
         let row = try connection.query(
-          "SELECT " + Self.columns + " FROM organisers WHERE id = $1", [id]
+          "SELECT \(Self.columns) FROM organisers WHERE id = \(id)"
         ).first
       else { throw StoreError.notFound(entity: "organiser", id: id.uuidString) }
       return try Self.decode(row)
@@ -36,14 +39,14 @@ public struct OrganiserStore: Sendable {
     return try pool.transaction { connection in
       let rows = try connection.query(
         """
-        UPDATE organisers SET name = $3, contact_email = $4, website = $5,
-          version = version + 1, updated_at = now()
-        WHERE id = $1 AND version = $2 RETURNING
-        """ + " " + Self.columns,
-        [organiser.id, expectedVersion, organiser.name, organiser.contactEmail, organiser.website])
+        UPDATE organisers SET name = \(organiser.name), contact_email = \(organiser.contactEmail),
+          website = \(organiser.website), version = version + 1, updated_at = now()
+        WHERE id = \(organiser.id) AND version = \(expectedVersion)
+        RETURNING \(Self.columns)
+        """)
       if let row = rows.first { return try Self.decode(row) }
       throw try StoreError.missingOrStale(
-        "organiser", organiser.id, on: connection, "SELECT version FROM organisers WHERE id = $1")
+        "organiser", organiser.id, in: .organisers, on: connection)
     }
   }
 
@@ -52,8 +55,8 @@ public struct OrganiserStore: Sendable {
     Organiser
   > {
     try Cursor.byName(
-      pool, select: "SELECT " + Self.columns + " FROM organisers", query: query, limit: limit,
-      cursor: cursor, decode: Self.decode, name: \.name, id: \.id)
+      pool, .organisers, columns: Self.columns, query: query, limit: limit, cursor: cursor,
+      decode: Self.decode, name: \.name, id: \.id)
   }
 
   static func decode(_ row: Row) throws -> Organiser {
@@ -80,9 +83,10 @@ enum Pattern {
 extension StoreError {
   /// After an update matched no row: not found, or found with another version.
   static func missingOrStale(
-    _ entity: String, _ id: UUID, on connection: Connection, _ versionQuery: String
+    _ entity: String, _ id: UUID, in table: Table, on connection: Connection
   ) throws -> StoreError {
-    guard let row = try connection.query(versionQuery, [id]).first else {
+    guard let row = try connection.query("SELECT version FROM \(table) WHERE id = \(id)").first
+    else {
       return .notFound(entity: entity, id: id.uuidString)
     }
     return .staleVersion(current: try row.decode("version"))

@@ -6,26 +6,27 @@ import Postgres
 public struct PersonStore: Sendable {
   let pool: ConnectionPool
 
-  static let columns = "id, version, name, title, organisation, party"
+  static let columns: PostgresQuery = "id, version, name, title, organisation, party"
 
   public func create(_ person: Person) throws -> Person {
     try person.validate()
     return try pool.transaction { connection in
       try Self.decode(
         connection.query(
-          "INSERT INTO people (id, name, title, organisation, party) VALUES ($1, $2, $3, $4, $5) RETURNING "
-            + Self.columns,
-          [person.id, person.name, person.title, person.organisation, person.party])[0])
+          """
+          INSERT INTO people (id, name, title, organisation, party)
+          VALUES (\(person.id), \(person.name), \(person.title), \(person.organisation),
+                  \(person.party))
+          RETURNING \(Self.columns)
+          """)[0])
     }
   }
 
   public func get(_ id: UUID) throws -> Person {
     try pool.transaction { connection in
       guard
-        let row = try connection.query(
-          "SELECT " + Self.columns + " FROM people WHERE id = $1", [id]
-        )
-        .first
+        let row = try connection.query("SELECT \(Self.columns) FROM people WHERE id = \(id)")
+          .first
       else { throw StoreError.notFound(entity: "person", id: id.uuidString) }
       return try Self.decode(row)
     }
@@ -37,14 +38,14 @@ public struct PersonStore: Sendable {
     return try pool.transaction { connection in
       let rows = try connection.query(
         """
-        UPDATE people SET name = $3, title = $4, organisation = $5, party = $6,
+        UPDATE people SET name = \(person.name), title = \(person.title),
+          organisation = \(person.organisation), party = \(person.party),
           version = version + 1, updated_at = now()
-        WHERE id = $1 AND version = $2 RETURNING
-        """ + " " + Self.columns,
-        [person.id, expectedVersion, person.name, person.title, person.organisation, person.party])
+        WHERE id = \(person.id) AND version = \(expectedVersion)
+        RETURNING \(Self.columns)
+        """)
       if let row = rows.first { return try Self.decode(row) }
-      throw try StoreError.missingOrStale(
-        "person", person.id, on: connection, "SELECT version FROM people WHERE id = $1")
+      throw try StoreError.missingOrStale("person", person.id, in: .people, on: connection)
     }
   }
 
@@ -53,8 +54,8 @@ public struct PersonStore: Sendable {
     Person
   > {
     try Cursor.byName(
-      pool, select: "SELECT " + Self.columns + " FROM people", query: query, limit: limit,
-      cursor: cursor, decode: Self.decode, name: \.name, id: \.id)
+      pool, .people, columns: Self.columns, query: query, limit: limit, cursor: cursor,
+      decode: Self.decode, name: \.name, id: \.id)
   }
 
   static func decode(_ row: Row) throws -> Person {

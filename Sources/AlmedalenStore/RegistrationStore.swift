@@ -7,7 +7,7 @@ import Postgres
 public struct RegistrationStore: Sendable {
   let pool: ConnectionPool
 
-  static let columns =
+  static let columns: PostgresQuery =
     "id, event_id, name, email, status, arrival, revision, created_at, updated_at, erased_at"
 
   /// The outcome of a sign-up. `secret` is the attendee's cancel/calendar secret: shown once,
@@ -57,9 +57,10 @@ public struct RegistrationStore: Sendable {
         throw StoreError.lifecycle("the event is over")
       }
       if let row = try connection.query(
-        "SELECT " + Self.columns
-          + " FROM registrations WHERE event_id = $1 AND lower(email) = lower($2) AND status <> 'cancelled'",
-        [eventID, email]
+        """
+        SELECT \(Self.columns) FROM registrations
+        WHERE event_id = \(eventID) AND lower(email) = lower(\(email)) AND status <> 'cancelled'
+        """
       ).first {
         let registration = try Self.decode(row)
         return SignUp(
@@ -91,9 +92,10 @@ public struct RegistrationStore: Sendable {
           """
           INSERT INTO registrations (event_id, name, email, status, token_hash, attendee_id,
                                      created_at, updated_at)
-          VALUES ($1, $2, $3, $4, sha256(convert_to($5, 'UTF8')), $6,
-                  clock_timestamp(), clock_timestamp()) RETURNING
-          """ + " " + Self.columns, [eventID, name, email, newStatus, secret, attendeeID])[0])
+          VALUES (\(eventID), \(name), \(email), \(newStatus), sha256(convert_to(\(secret), 'UTF8')),
+                  \(attendeeID), clock_timestamp(), clock_timestamp())
+          RETURNING \(Self.columns)
+          """)[0])
       return SignUp(
         registration: registration, secret: secret, calendarSecret: calendarSecret,
         waitlistPosition: try Self.position(of: registration, on: connection))
@@ -118,8 +120,9 @@ public struct RegistrationStore: Sendable {
         connection.query(
           """
           UPDATE registrations SET status = 'cancelled', updated_at = now()
-          WHERE token_hash = sha256(convert_to($1, 'UTF8')) RETURNING
-          """ + " " + Self.columns, [secret])[0])
+          WHERE token_hash = sha256(convert_to(\(secret), 'UTF8'))
+          RETURNING \(Self.columns)
+          """)[0])
       try Self.fillFreeSeats(of: eventID, on: connection)
       return registration
     }
@@ -154,12 +157,11 @@ public struct RegistrationStore: Sendable {
   public func list(eventID: UUID) throws -> [(registration: Registration, waitlistPosition: Int?)] {
     try pool.transaction { connection in
       try connection.query(
-        "SELECT " + Self.columns
-          + """
-          , CASE WHEN status = 'waitlisted'
-                 THEN row_number() OVER (PARTITION BY status ORDER BY arrival) END AS position
-          FROM registrations WHERE event_id = $1 ORDER BY arrival
-          """, [eventID]
+        """
+        SELECT \(Self.columns), CASE WHEN status = 'waitlisted'
+               THEN row_number() OVER (PARTITION BY status ORDER BY arrival) END AS position
+        FROM registrations WHERE event_id = \(eventID) ORDER BY arrival
+        """
       ).map { (try Self.decode($0), try $0.decode("position", as: Int?.self)) }
     }
   }
@@ -228,12 +230,16 @@ public struct RegistrationStore: Sendable {
   public func export(email: String) throws -> [(registration: Registration, event: Event)] {
     try pool.transaction(.init(isolation: .repeatableRead, retries: 3)) { connection in
       let registrations = try connection.query(
-        "SELECT " + Self.columns
-          + " FROM registrations WHERE lower(email) = lower($1) ORDER BY arrival", [email]
+        """
+        SELECT \(Self.columns) FROM registrations WHERE lower(email) = lower(\(email))
+        ORDER BY arrival
+        """
       ).map(Self.decode)
       let rows = try connection.query(
-        "SELECT " + EventStore.columns + " FROM events e WHERE e.id = ANY ($1::uuid[])",
-        [registrations.map(\.eventID)])
+        """
+        SELECT \(EventStore.columns) FROM events e
+        WHERE e.id = ANY (\(registrations.map(\.eventID))::uuid[])
+        """)
       let events = Dictionary(
         uniqueKeysWithValues: try EventStore.assemble(Array(rows), on: connection).map {
           ($0.id, $0)
@@ -249,8 +255,10 @@ public struct RegistrationStore: Sendable {
     try pool.transaction { connection in
       guard
         let row = try connection.query(
-          "SELECT " + Self.columns
-            + " FROM registrations WHERE token_hash = sha256(convert_to($1, 'UTF8'))", [secret]
+          """
+          SELECT \(Self.columns) FROM registrations
+          WHERE token_hash = sha256(convert_to(\(secret), 'UTF8'))
+          """
         ).first
       else { throw StoreError.notFound(entity: "registration", id: "(secret)") }
       let registration = try Self.decode(row)
@@ -273,18 +281,21 @@ public struct RegistrationStore: Sendable {
         ).first
       else { throw StoreError.notFound(entity: "calendar", id: "(secret)") }
       var registrations: [UUID: Registration] = [:]
+      let attendeeID = try attendee.decode("attendee_id", as: UUID.self)
       for row in try connection.query(
-        "SELECT " + Self.columns
-          + " FROM registrations WHERE attendee_id = $1 AND status <> 'cancelled'",
-        [try attendee.decode("attendee_id", as: UUID.self)])
+        """
+        SELECT \(Self.columns) FROM registrations
+        WHERE attendee_id = \(attendeeID) AND status <> 'cancelled'
+        """)
       {
         let registration = try Self.decode(row)
         registrations[registration.eventID] = registration
       }
       let rows = try connection.query(
-        "SELECT e.number, " + EventStore.columns
-          + " FROM events e WHERE e.id = ANY ($1::uuid[]) ORDER BY e.starts_at, e.title, e.id",
-        [Array(registrations.keys)])
+        """
+        SELECT e.number, \(EventStore.columns) FROM events e
+        WHERE e.id = ANY (\(Array(registrations.keys))::uuid[]) ORDER BY e.starts_at, e.title, e.id
+        """)
       return (try FeedStore.resolve(Array(rows), on: connection), registrations)
     }
   }

@@ -6,7 +6,8 @@ import Postgres
 public struct TokenStore: Sendable {
   let pool: ConnectionPool
 
-  static let columns = "id, name, role, organiser_id, created_at, last_used_at, revoked_at"
+  static let columns: PostgresQuery =
+    "id, name, role, organiser_id, created_at, last_used_at, revoked_at"
 
   /// Creates a token and returns it with its secret.
   public func create(name: String, role: TokenRole, organiserID: UUID? = nil) throws -> (
@@ -34,8 +35,9 @@ public struct TokenStore: Sendable {
         let row = try connection.query(
           """
           INSERT INTO api_tokens (name, role, organiser_id, token_hash)
-          VALUES ($1, $2, $3, sha256(convert_to($4, 'UTF8'))) RETURNING
-          """ + " " + Self.columns, [name, role, organiserID, secret])[0]
+          VALUES (\(name), \(role), \(organiserID), sha256(convert_to(\(secret), 'UTF8')))
+          RETURNING \(Self.columns)
+          """)[0]
         return (try Self.decode(row), secret)
       } catch let error as PostgresError where error.isUniqueViolation {
         throw StoreError.duplicate(field: "name")
@@ -65,16 +67,17 @@ public struct TokenStore: Sendable {
           AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
         """, [secret])
       return try connection.query(
-        "SELECT " + Self.columns
-          + " FROM api_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8')) AND revoked_at IS NULL",
-        [secret]
+        """
+        SELECT \(Self.columns) FROM api_tokens
+        WHERE token_hash = sha256(convert_to(\(secret), 'UTF8')) AND revoked_at IS NULL
+        """
       ).first.map(Self.decode)
     }
   }
 
   public func list() throws -> [APIToken] {
     try pool.transaction { connection in
-      try connection.query("SELECT " + Self.columns + " FROM api_tokens ORDER BY created_at, name")
+      try connection.query("SELECT \(Self.columns) FROM api_tokens ORDER BY created_at, name")
         .map(Self.decode)
     }
   }

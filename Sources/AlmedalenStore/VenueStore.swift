@@ -6,8 +6,10 @@ import Postgres
 public struct VenueStore: Sendable {
   let pool: ConnectionPool
 
-  static let columns =
-    "id, version, name, address, description, latitude, longitude, capacity, accessibility::text[] AS accessibility"
+  static let columns: PostgresQuery = """
+    id, version, name, address, description, latitude, longitude, capacity,
+    accessibility::text[] AS accessibility
+    """
 
   public func create(_ venue: Venue) throws -> Venue {
     try venue.validate()
@@ -15,20 +17,17 @@ public struct VenueStore: Sendable {
       try Self.decode(
         connection.query(
           """
-          INSERT INTO venues (id, name, address, description, latitude, longitude, capacity,
-                              accessibility)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::accessibility_feature[]) RETURNING
-          """ + " " + Self.columns, [venue.id] + Self.fields(venue))[0])
+          INSERT INTO venues (id, \(Self.writtenColumns)) VALUES (\(venue.id), \(Self.written(venue)))
+          RETURNING \(Self.columns)
+          """)[0])
     }
   }
 
   public func get(_ id: UUID) throws -> Venue {
     try pool.transaction { connection in
       guard
-        let row = try connection.query(
-          "SELECT " + Self.columns + " FROM venues WHERE id = $1", [id]
-        )
-        .first
+        let row = try connection.query("SELECT \(Self.columns) FROM venues WHERE id = \(id)")
+          .first
       else { throw StoreError.notFound(entity: "venue", id: id.uuidString) }
       return try Self.decode(row)
     }
@@ -40,14 +39,13 @@ public struct VenueStore: Sendable {
     return try pool.transaction { connection in
       let rows = try connection.query(
         """
-        UPDATE venues SET name = $3, address = $4, description = $5, latitude = $6,
-          longitude = $7, capacity = $8, accessibility = $9::accessibility_feature[],
+        UPDATE venues SET (\(Self.writtenColumns)) = ROW(\(Self.written(venue))),
           version = version + 1, updated_at = now()
-        WHERE id = $1 AND version = $2 RETURNING
-        """ + " " + Self.columns, [venue.id, expectedVersion] + Self.fields(venue))
+        WHERE id = \(venue.id) AND version = \(expectedVersion)
+        RETURNING \(Self.columns)
+        """)
       if let row = rows.first { return try Self.decode(row) }
-      throw try StoreError.missingOrStale(
-        "venue", venue.id, on: connection, "SELECT version FROM venues WHERE id = $1")
+      throw try StoreError.missingOrStale("venue", venue.id, in: .venues, on: connection)
     }
   }
 
@@ -56,23 +54,27 @@ public struct VenueStore: Sendable {
     Venue
   > {
     try Cursor.byName(
-      pool, select: "SELECT " + Self.columns + " FROM venues", query: query, limit: limit,
-      cursor: cursor, decode: Self.decode, name: \.name, id: \.id)
+      pool, .venues, columns: Self.columns, query: query, limit: limit, cursor: cursor,
+      decode: Self.decode, name: \.name, id: \.id)
   }
 
   /// Every venue with its coordinates, for conflict detection and maps.
   public func all() throws -> [Venue] {
     try pool.transaction { connection in
-      try connection.query("SELECT " + Self.columns + " FROM venues ORDER BY name, id").map(
-        Self.decode)
+      try connection.query("SELECT \(Self.columns) FROM venues ORDER BY name, id").map(Self.decode)
     }
   }
 
-  private static func fields(_ venue: Venue) -> [any PostgresEncodable] {
-    [
-      venue.name, venue.address, venue.description, venue.coordinate?.latitude,
-      venue.coordinate?.longitude, venue.capacity, venue.accessibility,
-    ]
+  /// The columns a venue's editor writes, in the order of `written(_:)`.
+  private static let writtenColumns: PostgresQuery =
+    "name, address, description, latitude, longitude, capacity, accessibility"
+
+  /// The values of `writtenColumns`, for insert and update.
+  private static func written(_ venue: Venue) -> PostgresQuery {
+    """
+    \(venue.name), \(venue.address), \(venue.description), \(venue.coordinate?.latitude),
+    \(venue.coordinate?.longitude), \(venue.capacity), \(venue.accessibility)::accessibility_feature[]
+    """
   }
 
   static func decode(_ row: Row) throws -> Venue {

@@ -25,7 +25,8 @@ public struct Configuration: Sendable {
   public var maxQueuedRequests: Int
   /// How long shutdown waits for requests in flight.
   public var shutdownGracePeriod: Duration
-  /// Responses smaller than this are not worth compressing.
+  /// Responses smaller than this are not worth compressing; the default is `Gzip.minimumBytes`,
+  /// the threshold handlers that cache gzip use too.
   public var minimumCompressionBytes: Int
   /// What the access log shows of a request's path (never its query): redact secrets here.
   public var loggedPath: @Sendable (Request) -> String
@@ -61,6 +62,12 @@ public struct Configuration: Sendable {
     self.minimumCompressionBytes = minimumCompressionBytes
     self.loggedPath = loggedPath
     self.logSink = logSink
+  }
+
+  var connectionTimeouts: HTTPConnection.Timeouts {
+    HTTPConnection.Timeouts(
+      header: headerReadTimeout, body: bodyReadTimeout, keepAlive: keepAliveTimeout,
+      handler: handlerTimeout, write: writeTimeout)
   }
 
   var parserLimits: ParserLimits {

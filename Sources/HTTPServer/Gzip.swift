@@ -33,25 +33,26 @@ package enum Gzip {
     guard let acceptEncoding else { return false }
     var gzipWeight: Double?  // lowest weight given to gzip / x-gzip, if listed
     var starWeight: Double?
-    for element in acceptEncoding.split(separator: ",") {
-      let parts = element.split(separator: ";", omittingEmptySubsequences: false)
-      let coding = trimmed(parts[0]).lowercased()
-      guard !coding.isEmpty else { continue }
-      var weight = 1.0
-      for parameter in parts.dropFirst() {
-        let pair = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-        guard trimmed(pair[0]).lowercased() == "q" else { continue }
-        weight = pair.count == 2 ? (qvalue(trimmed(pair[1])) ?? 0) : 0
-      }
-      switch coding {
-      case "gzip", "x-gzip": gzipWeight = min(gzipWeight ?? 1, weight)
-      case "*": starWeight = max(starWeight ?? 0, weight)
+    for element in WeightedElement.list(acceptEncoding) {
+      switch element.value {
+      case "gzip", "x-gzip": gzipWeight = min(gzipWeight ?? 1, element.weight)
+      case "*": starWeight = max(starWeight ?? 0, element.weight)
       default: break
       }
     }
     if let gzipWeight { return gzipWeight > 0 }
     if let starWeight { return starWeight > 0 }
     return false
+  }
+
+  /// Bodies smaller than this are sent as they are: gzip's header and trailer would eat most
+  /// of the gain. The one threshold for the encoder and for handlers that cache gzip.
+  package static let minimumBytes = 512
+
+  /// Whether a body of `count` bytes should go gzipped to a client whose `Accept-Encoding`
+  /// is `acceptEncoding`: the one gzip decision of the server and its handlers.
+  package static func shouldCompress(count: Int, acceptEncoding: String?) -> Bool {
+    count >= minimumBytes && acceptsGzip(acceptEncoding)
   }
 
   // MARK: - zlib
@@ -208,26 +209,4 @@ package enum Gzip {
     }
   }
 
-  // MARK: - Accept-Encoding
-
-  private static func trimmed(_ text: Substring) -> Substring {
-    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-    guard let first = text.firstIndex(where: { !isSpace($0) }) else { return "" }
-    let last = text.lastIndex(where: { !isSpace($0) })!
-    return text[first...last]
-  }
-
-  /// An RFC 9110 qvalue (`0`, `0.5`, `1.000`; more than three decimals tolerated); nil if
-  /// malformed or above 1.
-  private static func qvalue(_ text: Substring) -> Double? {
-    let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-    guard let whole = parts.first, !whole.isEmpty, whole.allSatisfy(\.isASCII),
-      whole.allSatisfy(\.isNumber)
-    else { return nil }
-    if parts.count == 2 {
-      guard parts[1].allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-    }
-    guard let value = Double(text), value <= 1 else { return nil }
-    return value
-  }
 }

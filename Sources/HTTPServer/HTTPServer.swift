@@ -44,7 +44,9 @@ public final class HTTPServer: @unchecked Sendable {
   private var pendingJobs: [(connection: Connection, job: Job)] = []
   /// One read buffer for every connection: reads happen one at a time on the loop thread.
   private var readBuffer = [UInt8](repeating: 0, count: 65_536)
-  private var drainDeadline: UInt64 = 0
+  private var drainDeadline = MonotonicInstant(nanoseconds: 0)
+  /// The monotonic clock, read once per turn of the loop: every event of a turn happens at it.
+  private var now = MonotonicInstant(nanoseconds: 0)
 
   public init(configuration: Configuration, responder: any Responder) {
     self.configuration = configuration
@@ -115,12 +117,14 @@ public final class HTTPServer: @unchecked Sendable {
 
   private func loop() {
     var events = [epoll_event](repeating: epoll_event(), count: 256)
-    var nextSweep = Socket.now() + 200_000_000
+    now = Socket.now()
+    var nextSweep = now + .milliseconds(200)
     while true {
       let ready = events.withUnsafeMutableBufferPointer {
         epoll_wait(epollFD, $0.baseAddress, Int32($0.count), 200)
       }
       if ready < 0 && errno != EINTR { break }
+      now = Socket.now()
       for index in 0..<max(0, Int(ready)) {
         let fd = events[index].data.fd
         let flags = events[index].events
@@ -139,10 +143,11 @@ public final class HTTPServer: @unchecked Sendable {
       if shutdownRequested.load(ordering: .sequentiallyConsistent) && !draining {
         beginDraining()
       }
-      let now = Socket.now()
       if now >= nextSweep {
-        sweepTimeouts(now)
-        nextSweep = now + 200_000_000
+        for connection in Array(connections.values) {
+          perform(connection.machine.tick(now: now), on: connection)
+        }
+        nextSweep = now + .milliseconds(200)
       }
       if draining && (connections.isEmpty || now >= drainDeadline) { break }
     }
@@ -159,12 +164,12 @@ public final class HTTPServer: @unchecked Sendable {
 
   private func beginDraining() {
     draining = true
-    drainDeadline = Socket.now() + Socket.nanoseconds(configuration.shutdownGracePeriod)
+    drainDeadline = now + configuration.shutdownGracePeriod
     epoll_ctl(epollFD, EPOLL_CTL_DEL, listenFD, nil)
     Glibc.close(listenFD)
     listenFD = -1
-    for connection in Array(connections.values) where connection.isIdle {
-      close(connection)
+    for connection in Array(connections.values) {
+      perform(connection.machine.beginDraining(), on: connection)
     }
   }
 
@@ -189,9 +194,10 @@ public final class HTTPServer: @unchecked Sendable {
       setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
       let peer = Socket.port(of: storage)
       let connection = Connection(
-        fd: fd, id: nextConnectionID, remote: "\(peer.address):\(peer.port)")
+        fd: fd, id: nextConnectionID, remote: "\(peer.address):\(peer.port)",
+        machine: HTTPConnection(
+          limits: configuration.parserLimits, timeouts: configuration.connectionTimeouts, now: now))
       nextConnectionID += 1
-      connection.deadline = Socket.now() + Socket.nanoseconds(configuration.keepAliveTimeout)
       connections[fd] = connection
       register(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
     }
@@ -200,7 +206,8 @@ public final class HTTPServer: @unchecked Sendable {
   // MARK: Connections
 
   private func handle(_ connection: Connection, flags: UInt32) {
-    if flags & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 && connection.phase != .writing {
+    if flags & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 && connection.machine.phase != .writing
+    {
       close(connection)
       return
     }
@@ -214,28 +221,19 @@ public final class HTTPServer: @unchecked Sendable {
   }
 
   private func readAvailable(_ connection: Connection) {
-    while true {
+    while isOpen(connection) {
       let count = readBuffer.withUnsafeMutableBytes {
         recv(connection.fd, $0.baseAddress, $0.count, 0)
       }
       if count > 0 {
-        if connection.phase == .idle {
-          connection.phase = .head
-          connection.requestStarted = Socket.now()
-          connection.deadline =
-            connection.requestStarted + Socket.nanoseconds(configuration.headerReadTimeout)
-        }
-        connection.input.append(contentsOf: readBuffer[0..<count])
+        perform(connection.machine.received(readBuffer[0..<count], now: now), on: connection)
         if count < readBuffer.count { break }
         // Stop early when more than one request's worth is waiting: the rest stays in the
         // socket until this request is answered.
-        if connection.input.count - connection.inputStart
-          > configuration.maxHeaderBytes + configuration.maxBodyBytes
-        {
-          break
-        }
+        let limits = configuration.parserLimits
+        if connection.machine.buffered > limits.maxHeaderBytes + limits.maxBodyBytes { break }
       } else if count == 0 {
-        connection.peerClosed = true
+        perform(connection.machine.inputEnded(), on: connection)
         break
       } else {
         if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { break }
@@ -243,122 +241,46 @@ public final class HTTPServer: @unchecked Sendable {
         return
       }
     }
-    advance(connection)
-    if connection.peerClosed && connections[connection.fd] === connection
-      && (connection.phase == .idle || connection.phase == .head || connection.phase == .body)
-    {
-      // The client is gone (or half-closed mid-request): nothing more will come.
-      close(connection)
-    }
   }
 
-  /// Parses what has arrived and moves the connection on: to a handler, or an error answer.
-  private func advance(_ connection: Connection) {
-    while true {
-      switch connection.phase {
-      case .idle, .head:
-        if connection.inputStart >= connection.input.count {
-          connection.compact()
-          return
-        }
-        if connection.phase == .idle {
-          connection.phase = .head
-          connection.requestStarted = Socket.now()
-          connection.deadline =
-            connection.requestStarted + Socket.nanoseconds(configuration.headerReadTimeout)
-        }
-        switch RequestParser.parseHead(
-          connection.input, from: connection.inputStart, limits: configuration.parserLimits)
-        {
-        case .needMore:
-          return
-        case .failure(let error):
-          refuse(connection, error)
-          return
-        case .head(let head, let end):
-          connection.inputStart = end
-          connection.head = head
-          connection.body = []
-          switch head.framing {
-          case .none:
-            dispatch(connection)
-            return
-          case .length, .chunked:
-            connection.phase = .body
-            connection.chunked =
-              head.framing == .chunked
-              ? ChunkedDecoder(maxBodyBytes: configuration.maxBodyBytes) : nil
-            connection.deadline = Socket.now() + Socket.nanoseconds(configuration.bodyReadTimeout)
-            if head.expectsContinue && connection.inputStart >= connection.input.count {
-              connection.output = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
-              connection.outputOffset = 0
-              connection.sendingInterim = true
-              connection.phase = .writing
-              flush(connection)
-              return
-            }
-          }
-        }
-      case .body:
-        guard let head = connection.head else { return }
-        if case .length(let total) = head.framing {
-          let available = connection.input.count - connection.inputStart
-          let take = min(available, total - connection.body.count)
-          connection.body.append(
-            contentsOf: connection.input[connection.inputStart..<(connection.inputStart + take)])
-          connection.inputStart += take
-          if connection.body.count < total {
-            connection.compact()
-            return
-          }
-        } else if var decoder = connection.chunked {
-          do {
-            let (consumed, done) = try decoder.feed(
-              connection.input, from: connection.inputStart, into: &connection.body)
-            connection.inputStart += consumed
-            connection.chunked = decoder
-            if !done {
-              connection.compact()
-              return
-            }
-          } catch {
-            refuse(connection, error)
-            return
-          }
-        }
-        dispatch(connection)
-        return
-      case .handling, .writing, .closed:
-        return
+  /// Does what the connection's state machine asks, in order, then sets what epoll watches.
+  private func perform(_ actions: [HTTPConnection.Action], on connection: Connection) {
+    for action in actions {
+      guard isOpen(connection) else { return }
+      switch action {
+      case .deliver(let delivery):
+        enqueue(delivery, on: connection)
+      case .write(let bytes):
+        writeOut(bytes, to: connection)
+      case .refuse(let refusal):
+        refuse(refusal, on: connection)
+      case .handlerTimedOut:
+        log("level=warning event=handler_timeout remote=\(connection.remote)")
+      case .close:
+        close(connection)
       }
     }
+    guard isOpen(connection) else { return }
+    switch connection.machine.phase {
+    case .idle, .head, .body: setInterest(connection, EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+    case .handling: setInterest(connection, 0)
+    // A blocked write asked for EPOLLOUT itself.
+    case .writing, .closed: break
+    }
   }
 
-  /// Hands a complete request to a worker.
-  private func dispatch(_ connection: Connection) {
-    guard let head = connection.head else { return }
-    let requestID = makeRequestID(head.headers["X-Request-Id"])
-    let request: Request
-    do {
-      request = try Request(
-        method: head.method, target: head.target, version: head.version, headers: head.headers,
-        body: connection.body, requestID: requestID, remoteAddress: connection.remote)
-    } catch {
-      refuse(connection, error, requestID: requestID)
-      return
-    }
-    connection.body = []
-    connection.phase = .handling
-    connection.serial += 1
-    connection.deadline = Socket.now() + Socket.nanoseconds(configuration.handlerTimeout)
-    setInterest(connection, 0)
+  /// Queues a complete request for the workers (all of a turn's requests go together).
+  private func enqueue(_ delivery: HTTPConnection.Delivery, on connection: Connection) {
+    var request = delivery.request
+    request.requestID = makeRequestID(request.headers["X-Request-Id"])
+    request.remoteAddress = connection.remote
     let context = ResponseEncoder.Context(
-      version: head.version, keepAlive: head.keepAlive && !draining, isHead: head.method == "HEAD",
-      acceptsGzip: Gzip.acceptsGzip(head.headers["Accept-Encoding"]), requestID: requestID,
-      date: HTTPDate.now())
+      version: request.version, keepAlive: delivery.keepAlive, isHead: request.method == "HEAD",
+      acceptsGzip: Gzip.acceptsGzip(request.headers["Accept-Encoding"]),
+      requestID: request.requestID, date: HTTPDate.now())
     let job = Job(
-      fd: connection.fd, connectionID: connection.id, serial: connection.serial, request: request,
-      context: context, started: connection.requestStarted)
+      fd: connection.fd, connectionID: connection.id, serial: delivery.serial, request: request,
+      context: context, started: delivery.started)
     pendingJobs.append((connection, job))
   }
 
@@ -372,10 +294,11 @@ public final class HTTPServer: @unchecked Sendable {
           let job = item.job
           return { [self] in run(job) }
         }) ?? 0
-    for (connection, job) in batch.dropFirst(taken) where connection.serial == job.serial {
-      connection.serial += 1
-      connection.phase = .head  // so refuse() writes
-      refuse(connection, HTTPError(503, "the server is busy"), requestID: job.request.requestID)
+    for (connection, job) in batch.dropFirst(taken) {
+      perform(
+        connection.machine.handlerUnavailable(
+          serial: job.serial, requestID: job.request.requestID, now: now),
+        on: connection)
     }
   }
 
@@ -396,12 +319,12 @@ public final class HTTPServer: @unchecked Sendable {
     // answer must say so.
     if shutdownRequested.load(ordering: .sequentiallyConsistent) { context.keepAlive = false }
     let (bytes, bodyBytes) = encoder.encode(response, context)
-    let elapsed = Int64((Socket.now() - job.started) / 1000)
     if let sink = configuration.logSink {
       sink(
         AccessLog.line(
           method: job.request.method, path: configuration.loggedPath(job.request),
-          status: response.status, bytes: bodyBytes, microseconds: elapsed,
+          status: response.status, bytes: bodyBytes,
+          microseconds: Socket.now().microseconds(since: job.started),
           id: job.request.requestID, remote: job.request.remoteAddress))
     }
     let first = completions.withLock { list -> Bool in
@@ -422,22 +345,21 @@ public final class HTTPServer: @unchecked Sendable {
       return list
     }
     for completion in ready {
-      guard let connection = connections[completion.fd], connection.id == completion.connectionID,
-        connection.serial == completion.serial, connection.phase == .handling
-      else { continue }  // the client left, or the handler timed out
-      connection.output = completion.bytes
-      if draining && completion.keepAlive,
-        let lineEnd = completion.bytes.firstIndex(of: 10)
-      {
-        // Shutdown began after the answer was encoded: it must still announce the close.
-        connection.output.insert(contentsOf: Array("Connection: close\r\n".utf8), at: lineEnd + 1)
-      }
-      connection.outputOffset = 0
-      connection.closeAfterWrite = !completion.keepAlive || draining
-      connection.phase = .writing
-      connection.deadline = Socket.now() + Socket.nanoseconds(configuration.writeTimeout)
-      flush(connection)
+      // The client may have left; a late answer the state machine drops itself.
+      guard let connection = connections[completion.fd], connection.id == completion.connectionID
+      else { continue }
+      perform(
+        connection.machine.handlerFinished(
+          serial: completion.serial, bytes: completion.bytes, keepAlive: completion.keepAlive,
+          now: now),
+        on: connection)
     }
+  }
+
+  private func writeOut(_ bytes: [UInt8], to connection: Connection) {
+    connection.output = bytes
+    connection.outputOffset = 0
+    flush(connection)
   }
 
   /// Writes what it can; waits for EPOLLOUT when the socket is full.
@@ -460,71 +382,32 @@ public final class HTTPServer: @unchecked Sendable {
     }
     connection.output = []
     connection.outputOffset = 0
-    if connection.sendingInterim {
-      // `100 Continue` went out: now read the body.
-      connection.sendingInterim = false
-      connection.phase = .body
-      setInterest(connection, EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
-      return
-    }
-    if connection.closeAfterWrite {
-      close(connection)
-      return
-    }
-    connection.phase = .idle
-    connection.head = nil
-    connection.chunked = nil
-    connection.deadline = Socket.now() + Socket.nanoseconds(configuration.keepAliveTimeout)
-    setInterest(connection, EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
-    // Pipelined requests may already be waiting in the buffer.
-    advance(connection)
+    perform(connection.machine.wroteAll(now: now), on: connection)
   }
 
-  /// Answers a request the server will not hand to a handler, and closes the connection.
-  private func refuse(_ connection: Connection, _ error: HTTPError, requestID: String? = nil) {
-    let id = requestID ?? makeRequestID(nil)
-    connection.output = ResponseEncoder.plain(error.status, error.reason, requestID: id)
-    connection.outputOffset = 0
-    connection.closeAfterWrite = true
-    connection.phase = .writing
-    connection.deadline = Socket.now() + Socket.nanoseconds(configuration.writeTimeout)
-    let elapsed = Int64((Socket.now() - connection.requestStarted) / 1000)
+  /// Answers a request the server will not hand to a handler; the connection closes after.
+  private func refuse(_ refusal: HTTPConnection.Refusal, on connection: Connection) {
+    let id = makeRequestID(refusal.requestID)
+    let error = refusal.error
     configuration.logSink?(
       AccessLog.line(
-        method: connection.head?.method ?? "-", path: "-", status: error.status, bytes: 0,
-        microseconds: elapsed, id: id, remote: connection.remote)
+        method: refusal.method ?? "-", path: "-", status: error.status, bytes: 0,
+        microseconds: now.microseconds(since: refusal.started), id: id, remote: connection.remote)
         + " reason=\(AccessLog.quote(error.reason))")
     // Do not read what follows a request that cannot be framed.
     _ = Glibc.shutdown(connection.fd, Int32(SHUT_RD))
-    flush(connection)
+    writeOut(ResponseEncoder.plain(error.status, error.reason, requestID: id), to: connection)
   }
 
-  private func sweepTimeouts(_ now: UInt64) {
-    for connection in Array(connections.values) where now >= connection.deadline {
-      switch connection.phase {
-      case .idle:
-        close(connection)
-      case .head, .body:
-        refuse(connection, HTTPError(408, "the request took too long to arrive"))
-      case .handling:
-        log("level=warning event=handler_timeout remote=\(connection.remote)")
-        connection.serial += 1  // the late answer is dropped
-        connection.phase = .head
-        refuse(connection, HTTPError(503, "the handler took too long"))
-      case .writing:
-        close(connection)
-      case .closed:
-        break
-      }
-    }
+  private func isOpen(_ connection: Connection) -> Bool {
+    connections[connection.fd] === connection
   }
 
   private func close(_ connection: Connection) {
-    guard connection.phase != .closed else { return }
-    connection.phase = .closed
+    guard isOpen(connection) else { return }
+    connections[connection.fd] = nil
     epoll_ctl(epollFD, EPOLL_CTL_DEL, connection.fd, nil)
     Glibc.close(connection.fd)
-    if connections[connection.fd] === connection { connections[connection.fd] = nil }
   }
 
   // MARK: Plumbing
@@ -570,49 +453,22 @@ public final class HTTPServer: @unchecked Sendable {
   }
 }
 
-/// One client connection, owned by the event loop.
+/// One client connection as the event loop holds it: its socket, the bytes going out, and
+/// the state machine that decides everything else.
 final class Connection {
-  enum Phase { case idle, head, body, handling, writing, closed }
-
   let fd: Int32
   let id: UInt64
   let remote: String
-  var phase = Phase.idle
-  var input: [UInt8] = []
-  var inputStart = 0
-  var head: RequestHead?
-  var body: [UInt8] = []
-  var chunked: ChunkedDecoder?
+  var machine: HTTPConnection
   var output: [UInt8] = []
   var outputOffset = 0
-  var closeAfterWrite = false
-  var sendingInterim = false
-  var peerClosed = false
-  var serial: UInt64 = 0
-  var deadline: UInt64 = 0
-  var requestStarted: UInt64 = 0
   var interest: UInt32 = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
 
-  init(fd: Int32, id: UInt64, remote: String) {
+  init(fd: Int32, id: UInt64, remote: String, machine: HTTPConnection) {
     self.fd = fd
     self.id = id
     self.remote = remote
-  }
-
-  /// Idle between requests, or connected without having sent a byte.
-  var isIdle: Bool {
-    phase == .idle || (phase == .head && inputStart >= input.count)
-  }
-
-  /// Drops consumed input.
-  func compact() {
-    if inputStart >= input.count {
-      input.removeAll(keepingCapacity: input.count <= 65_536)
-      inputStart = 0
-    } else if inputStart > 32_768 {
-      input.removeFirst(inputStart)
-      inputStart = 0
-    }
+    self.machine = machine
   }
 }
 
@@ -622,7 +478,7 @@ struct Job: Sendable {
   let serial: UInt64
   let request: Request
   let context: ResponseEncoder.Context
-  let started: UInt64
+  let started: MonotonicInstant
 }
 
 struct Completion: Sendable {

@@ -1,33 +1,39 @@
 /// The parsed head of a request: request line and header section, and how its body is framed.
-struct RequestHead: Sendable {
-  var method: String
-  var target: String
-  var version: HTTPVersion
-  var headers: HTTPHeaders
-  var framing: BodyFraming
+package struct RequestHead: Sendable {
+  package var method: String
+  package var target: String
+  package var version: HTTPVersion
+  package var headers: HTTPHeaders
+  package var framing: BodyFraming
   /// Whether the connection stays open after the answer.
-  var keepAlive: Bool
+  package var keepAlive: Bool
   /// The client waits for `100 Continue` before it sends the body.
-  var expectsContinue: Bool
+  package var expectsContinue: Bool
 }
 
-enum BodyFraming: Sendable, Equatable {
+package enum BodyFraming: Sendable, Equatable {
   case none
   case length(Int)
   case chunked
 }
 
 /// Limits the parser enforces.
-struct ParserLimits: Sendable {
-  var maxHeaderBytes: Int
-  var maxHeaderFields: Int
-  var maxBodyBytes: Int
+package struct ParserLimits: Sendable {
+  package var maxHeaderBytes: Int
+  package var maxHeaderFields: Int
+  package var maxBodyBytes: Int
+
+  package init(maxHeaderBytes: Int, maxHeaderFields: Int, maxBodyBytes: Int) {
+    self.maxHeaderBytes = maxHeaderBytes
+    self.maxHeaderFields = maxHeaderFields
+    self.maxBodyBytes = maxBodyBytes
+  }
 }
 
 /// An HTTP/1.1 request parser (RFC 9112), strict where laxness lets requests be smuggled:
 /// CRLF line ends only, no whitespace before a colon, no folded lines, one Content-Length,
 /// never Content-Length together with Transfer-Encoding, chunked as the only coding.
-enum RequestParser {
+package enum RequestParser {
   enum HeadResult: Equatable {
     case needMore
     /// The head, and the offset just past its blank line.
@@ -241,10 +247,10 @@ enum RequestParser {
       keepAlive: keepAlive, expectsContinue: expectsContinue)
   }
 
-  static func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
+  package static func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
 
   /// tchar (RFC 9110 5.6.2).
-  static func isTokenByte(_ byte: UInt8) -> Bool {
+  package static func isTokenByte(_ byte: UInt8) -> Bool {
     switch byte {
     case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
       UInt8(ascii: "0")...UInt8(ascii: "9"):

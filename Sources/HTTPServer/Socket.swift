@@ -102,16 +102,11 @@ enum Socket {
     }
   }
 
-  /// Monotonic nanoseconds.
-  static func now() -> UInt64 {
+  /// The monotonic clock: the one place the server reads it.
+  static func now() -> MonotonicInstant {
     var spec = timespec()
     clock_gettime(CLOCK_MONOTONIC, &spec)
-    return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
-  }
-
-  static func nanoseconds(_ duration: Duration) -> UInt64 {
-    let parts = duration.components
-    return UInt64(max(0, parts.seconds)) * 1_000_000_000
-      + UInt64(max(0, parts.attoseconds) / 1_000_000_000)
+    return MonotonicInstant(
+      nanoseconds: UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec))
   }
 }

@@ -68,21 +68,40 @@ public final class Connection: @unchecked Sendable {
 
   // MARK: Statements
 
-  /// Runs one parameterised statement and returns its rows.
+  /// Runs one statement, its interpolated values sent as parameters, and returns its rows.
   @discardableResult
-  public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> QueryResult
+  public func query(_ query: PostgresQuery) throws -> QueryResult {
+    try run(query.sql, query.parameters)
+  }
+
+  /// Runs one statement, its interpolated values sent as parameters, and returns how many
+  /// rows it touched.
+  @discardableResult
+  public func execute(_ query: PostgresQuery) throws -> Int {
+    try self.query(query).affectedRows
+  }
+
+  /// Runs one static statement whose `$1…$n` are `parameters`, for a statement written in
+  /// one piece; a statement built from fragments is a `PostgresQuery`.
+  @discardableResult
+  public func query(_ sql: StaticString, _ parameters: [any PostgresEncodable]) throws
+    -> QueryResult
   {
-    let texts = parameters.map { $0.postgresText }
+    try run(sql.description, parameters.map(\.postgresText))
+  }
+
+  /// Runs one static statement whose `$1…$n` are `parameters` and returns how many rows it
+  /// touched.
+  @discardableResult
+  public func execute(_ sql: StaticString, _ parameters: [any PostgresEncodable]) throws -> Int {
+    try query(sql, parameters).affectedRows
+  }
+
+  private func run(_ sql: String, _ texts: [String?]) throws -> QueryResult {
     let result = withOptionalCStrings(texts) { pointers in
       PQexecParams(handle, sql, Int32(texts.count), nil, pointers, nil, nil, 0)
     }
     return try check(result, sql: sql)
-  }
-
-  /// Runs one parameterised statement and returns how many rows it touched.
-  @discardableResult
-  public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> Int {
-    try query(sql, parameters).affectedRows
   }
 
   /// Runs static SQL that may hold several statements and no parameters, such as a migration
@@ -139,7 +158,10 @@ public final class Connection: @unchecked Sendable {
   /// Streams rows into `COPY … FROM STDIN` (text format). `produce` writes rows through the
   /// writer; data is sent in chunks, so memory stays flat for any number of rows.
   @discardableResult
-  public func copyIn(_ sql: String, _ produce: (inout CopyWriter) throws -> Void) throws -> Int {
+  public func copyIn(_ statement: StaticString, _ produce: (inout CopyWriter) throws -> Void)
+    throws -> Int
+  {
+    let sql = statement.description
     guard let start = PQexec(handle, sql) else { throw lostError(sql: sql) }
     guard PQresultStatus(start) == PGRES_COPY_IN else {
       _ = try check(start, sql: sql)

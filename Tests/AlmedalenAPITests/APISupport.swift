@@ -132,9 +132,9 @@ final class APIFixture {
   /// Rows in every table an event writes to, to show that a refused request left nothing.
   func eventRowCounts() throws -> [String: Int] {
     var counts: [String: Int] = [:]
-    for table in ["events", "panels", "participations", "event_organisers", "event_changes"] {
-      counts[table] = try store.pool.withConnection { connection in
-        let value: Int = try connection.query("SELECT count(*)::int AS n FROM " + table)[0]
+    for table: Table in [.events, .panels, .participations, .eventOrganisers, .eventChanges] {
+      counts[table.rawValue] = try store.pool.withConnection { connection in
+        let value: Int = try connection.query("SELECT count(*)::int AS n FROM \(table)")[0]
           .decode("n")
         return value
       }

@@ -19,7 +19,7 @@ import Testing
     return try body(connection)
   }
 
-  private func count(_ sql: String, on connection: Connection) throws -> Int {
+  private func count(_ sql: PostgresQuery, on connection: Connection) throws -> Int {
     try connection.query(sql)[0].decode(column: 0)
   }
 

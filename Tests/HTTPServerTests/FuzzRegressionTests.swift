@@ -1,11 +1,11 @@
 import Foundation
+import HTTPFuzzing
 import Testing
 
-@testable import HTTPServer
-
-/// Every input in `FuzzCorpus/` through the fuzzer's harness: seeds for each kind of request
-/// and each refusal, and inputs `scripts/fuzz` found that reach further. A broken invariant
-/// stops the test process with a `ParserHarness:` message naming it.
+/// Every input in `FuzzCorpus/` through the fuzzer's harness, which drives the server's own
+/// connection state machine: seeds for each kind of request and each refusal, and inputs
+/// `scripts/fuzz` found that reach further. A broken invariant stops the test process with a
+/// `ParserHarness:` message naming it.
 @Suite struct FuzzRegressionTests {
   static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("FuzzCorpus")

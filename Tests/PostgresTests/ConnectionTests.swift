@@ -66,8 +66,10 @@ extension ServerTests {
     @Test func sessionsUseUTCAndISODates() throws {
       try withTestConnection("connect_settings") { connection throws in
         let row = try connection.query(
-          "SELECT current_setting('TimeZone') AS tz, current_setting('DateStyle') AS style, "
-            + "current_setting('client_encoding') AS encoding")[0]
+          """
+          SELECT current_setting('TimeZone') AS tz, current_setting('DateStyle') AS style,
+                 current_setting('client_encoding') AS encoding
+          """)[0]
         #expect(try row.decode("tz", as: String.self) == "UTC")
         #expect(try row.decode("style", as: String.self).hasPrefix("ISO"))
         #expect(try row.decode("encoding", as: String.self) == "UTF8")
@@ -129,8 +131,10 @@ extension ServerTests {
       #expect(first.name.hasPrefix("freshdbtest_"))
       let connection = try first.connect()
       let row = try connection.query(
-        "SELECT current_database() AS name, "
-          + "(SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace) AS n")[0]
+        """
+        SELECT current_database() AS name,
+               (SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace) AS n
+        """)[0]
       #expect(try row.decode("name", as: String.self) == first.name)
       #expect(try row.decode("n", as: Int.self) == 0)
       // Dropping works while a connection is still open.

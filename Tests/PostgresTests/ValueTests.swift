@@ -9,9 +9,9 @@ extension ServerTests {
   @Suite struct Values {
     /// Sends `value` as the only parameter, cast to `sqlType`, and decodes it back.
     func roundTrip<T: PostgresCodable>(
-      _ value: T, _ sqlType: String, on connection: Connection
+      _ value: T, _ sqlType: PostgresQuery, on connection: Connection
     ) throws -> T {
-      try connection.query("SELECT $1::\(sqlType) AS value", [value])[0].decode("value")
+      try connection.query("SELECT \(value)::\(sqlType) AS value")[0].decode("value")
     }
 
     @Test func stringsWithQuotesBackslashesEmojiAndSQLRoundTripUnchanged() throws {
@@ -56,8 +56,7 @@ extension ServerTests {
         #expect(try roundTrip(Double.nan, "float8", on: connection).isNaN)
         // The server really stored the special values, not some text that looked right.
         let row = try connection.query(
-          "SELECT $1::float8 = 'Infinity' AS inf, $2::float8 = '-Infinity' AS neg, "
-            + "$3::float8 = 'NaN' AS nan",
+          "SELECT $1::float8 = 'Infinity' AS inf, $2::float8 = '-Infinity' AS neg, $3::float8 = 'NaN' AS nan",
           [Double.infinity, -Double.infinity, Double.nan])[0]
         #expect(try row.decode("inf", as: Bool.self))
         #expect(try row.decode("neg", as: Bool.self))

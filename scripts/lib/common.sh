@@ -15,6 +15,11 @@
 #   cluster_running DIR    exit status 0 when the cluster in DIR is running
 #   cluster_url DB         print the libpq URI for database DB on the last started cluster
 #   run_as_pg CMD...       run CMD as the OS user that owns the clusters (postgres when root)
+#   swift_build LOG ARGS...
+#                          `swift build ARGS...`, output to stderr and LOG, tried again when a
+#                          source changed under it
+#   free_port              print a TCP port on 127.0.0.1 that nothing listens on
+#   junit_counts FILE...   print "TESTS FAILED SKIPPED" counted from JUnit XML reports
 
 # Repository root, found from this file's own location (scripts/lib/common.sh).
 ALMEDALEN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -114,6 +119,56 @@ ensure_commands() {
   if ((${#packages[@]} > 0)); then
     apt_install "${packages[@]}"
   fi
+}
+
+# ---------------------------------------------------------------------------
+# Building and serving
+# ---------------------------------------------------------------------------
+
+# swift_build LOG ARGS...: `swift build ARGS...` in the current directory, its output on
+# stderr and in LOG. In a checkout being edited, swift build gives up when a source changes
+# under it ("was modified during the build"): then it builds again, up to five times. Any
+# other failure is final: returns 1.
+swift_build() {
+  local log_file=$1 try
+  shift
+  mkdir -p "$(dirname "$log_file")"
+  for try in 1 2 3 4 5; do
+    if (set -o pipefail && swift build "$@" 2>&1 | tee "$log_file" >&2); then
+      return 0
+    fi
+    if ((try == 5)) || ! grep -q 'was modified during the build' "$log_file"; then
+      return 1
+    fi
+    warn "a source changed during the build: building again in 5 s"
+    sleep 5
+  done
+}
+
+# free_port: print a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# junit_counts FILE...: print "TESTS FAILED SKIPPED" summed over JUnit XML reports (swift
+# test --xunit-output, schemathesis): one test per <testcase>, failed when it holds a
+# <failure> or an <error>, else skipped when it holds a <skipped>. Fails when a file is
+# missing or not well-formed, so that a half-written report is never read as "no failures".
+junit_counts() {
+  python3 - "$@" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+
+tests = failed = skipped = 0
+for path in sys.argv[1:]:
+    for case in ET.parse(path).getroot().iter("testcase"):
+        tests += 1
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed += 1
+        elif case.find("skipped") is not None:
+            skipped += 1
+print(tests, failed, skipped)
+PY
 }
 
 # ---------------------------------------------------------------------------

@@ -1,38 +1,53 @@
-/// Drives the request parser the way the event loop does (`HTTPServer.advance(_:)`), for the
-/// fuzzer in `Fuzz/HTTPParser/` and the regression tests over `Tests/HTTPServerTests/FuzzCorpus/`.
+import HTTPServer
+
+/// Drives the server's own connection state machine (`HTTPConnection`) with arbitrary bytes,
+/// for the fuzzer in `Fuzz/HTTPParser/` and the regression tests over
+/// `Tests/HTTPServerTests/FuzzCorpus/`.
 ///
-/// `run` treats its bytes as everything one client sends on one connection: heads, bodies
-/// framed by Content-Length or chunked, the `Request` built from each head (which
-/// percent-decodes the target), pipelined requests until the input is used up, a refusal
-/// (the server closes), or a request that does not keep the connection alive. It does so
-/// twice: with all bytes at once, and with the bytes arriving in pieces of 1 to 7 bytes (sizes
-/// chosen from the input's first byte) with the buffer compacted as `Connection.compact()`
-/// does, but early. Both must give the same events. Along the way it checks offsets (never
-/// backwards, never past the buffer), body sizes against Content-Length and the limit, and,
-/// in `Reference`, what the parser decided about each head against the head's bytes read
+/// `run` treats its bytes as everything one client sends on one connection, and plays the
+/// event loop: it hands each delivered request an answer at once, reports every write as
+/// done, and never lets time pass until the input has ended. It does so twice: with all bytes
+/// at once, and with the bytes arriving in pieces of 1 to 7 bytes (sizes chosen from the
+/// input's first byte) with the buffer compacted early. Both must give the same events.
+/// After every transition it checks the machine's offsets (never backwards, never past what
+/// was sent), what it buffers while it waits, body sizes against Content-Length and the limit,
+/// and, in `Reference`, what the parser decided about each head against the head's bytes read
 /// again with ASCII-only rules. A broken invariant stops the process (`require`: a
 /// `precondition` that keeps its message in optimised builds), which the fuzzer reports as a
 /// crash.
 ///
-/// Depends on nothing but the parser's files (`RequestParser`, `Request`, `HTTPHeaders`), so
-/// `scripts/fuzz` can compile it without the event loop and its C modules.
+/// `scripts/fuzz` compiles this target against the state machine's and the parser's files
+/// alone, built as a module `HTTPServer`, so the event loop and its C modules stay out.
 package enum ParserHarness {
   /// Small limits, so that the fuzzer reaches them.
   static let limits = ParserLimits(maxHeaderBytes: 4096, maxHeaderFields: 64, maxBodyBytes: 65_536)
+
+  static let timeouts = HTTPConnection.Timeouts(
+    header: .seconds(10), body: .seconds(30), keepAlive: .seconds(15), handler: .seconds(30),
+    write: .seconds(30))
+
+  /// The one instant the input arrives at: no deadline passes while it does.
+  static let now = MonotonicInstant(nanoseconds: 1_000_000_000)
+
+  /// What every request is answered with.
+  static let answer = Array("HTTP/1.1 204 No Content\r\n\r\n".utf8)
 
   /// Whether the whole input and the pieces must give the same reason for a refusal, not just
   /// the same status at the same offset (`bare-cr-then-bare-lf.http` once broke this).
   static let comparesReasons = true
 
-  /// What the connection saw, in order. Offsets count from the first byte of the input.
+  /// What the connection did, in order. Offsets count from the first byte of the input.
+  /// `100 Continue` is left out: whether it is sent depends on how the bytes were cut.
   enum Event: Equatable {
     case head(
-      end: Int, method: String, target: String, version: HTTPVersion, fields: [String],
-      framing: BodyFraming, keepAlive: Bool, expectsContinue: Bool)
-    case request(path: String, segments: [String], query: [String], body: [UInt8])
-    /// The parser refused the head or the body, or the target did not decode.
+      start: Int, end: Int, method: String, target: String, version: HTTPVersion,
+      fields: [String], framing: BodyFraming, keepAlive: Bool, expectsContinue: Bool)
+    case request(
+      path: String, segments: [String], query: [String], body: [UInt8], keepAlive: Bool)
+    /// The parser refused the head or the body, or the target did not decode; `at` is where
+    /// the refused request's head began.
     case refused(at: Int, status: Int, reason: String)
-    /// The input ended mid-request (the server would close): where, in which phase, how many
+    /// The input ended mid-request (the server closes): where, in which phase, how many
     /// unconsumed bytes were buffered and how much body was decoded.
     case incomplete(at: Int, phase: String, buffered: Int, body: Int)
 
@@ -45,12 +60,12 @@ package enum ParserHarness {
   }
 
   package static func run(_ bytes: [UInt8]) {
-    var whole = Connection(compactAbove: Int.max)
-    whole.receive(bytes[...])
+    var whole = Client(input: bytes, compactAbove: Int.max)
+    whole.send(0..<bytes.count)
     let expected = whole.finish()
 
     // The same bytes in pieces of 1...7, from a tiny generator seeded by the first byte.
-    var split = Connection(compactAbove: 32)
+    var split = Client(input: bytes, compactAbove: 32)
     var state = UInt32(bytes.first ?? 0) &* 2_654_435_761 | 1
     var offset = 0
     while offset < bytes.count {
@@ -58,7 +73,7 @@ package enum ParserHarness {
       state ^= state >> 17
       state ^= state << 5
       let size = min(1 + Int(state % 7), bytes.count - offset)
-      split.receive(bytes[offset..<(offset + size)])
+      split.send(offset..<(offset + size))
       offset += size
     }
     let pieces = split.finish()
@@ -68,186 +83,151 @@ package enum ParserHarness {
       "pieces and whole input disagree:\n  whole:  \(expected)\n  pieces: \(pieces)")
   }
 
-  /// One connection's parsing state, as in `Connection`, with the steps of `advance`.
-  struct Connection {
-    enum Phase: String { case head, body, closed }
-
-    var input: [UInt8] = []
-    var inputStart = 0
-    /// Offset in the whole input of `input[0]` (compaction drops consumed bytes).
-    var base = 0
-    var phase = Phase.head
-    var head: RequestHead?
-    var body: [UInt8] = []
-    var chunked: ChunkedDecoder?
-    /// Offset in the whole input where the current body began.
-    var bodyStart = 0
+  /// One client and the event loop's side of its connection.
+  struct Client {
+    /// Everything the client will send.
+    let input: [UInt8]
+    var connection: HTTPConnection
+    /// How much of `input` the connection has been given.
+    var sent = 0
     var events: [Event] = []
-    let compactAbove: Int
+    var lastConsumed = 0
+    var lastHeadEnd = -1
 
-    init(compactAbove: Int) { self.compactAbove = compactAbove }
+    init(input: [UInt8], compactAbove: Int) {
+      self.input = input
+      connection = HTTPConnection(
+        limits: ParserHarness.limits, timeouts: ParserHarness.timeouts, now: ParserHarness.now,
+        compactAbove: compactAbove)
+    }
 
-    mutating func receive(_ bytes: ArraySlice<UInt8>) {
-      guard phase != .closed else { return }
-      input.append(contentsOf: bytes)
-      advance()
+    mutating func send(_ range: Range<Int>) {
+      sent = range.upperBound
+      perform(connection.received(input[range], now: ParserHarness.now))
     }
 
     /// The input has ended.
     mutating func finish() -> [Event] {
-      if phase != .closed && (phase == .body || inputStart < input.count) {
+      let phase = connection.phase
+      if phase != .closed && (phase == .body || connection.buffered > 0) {
         events.append(
           .incomplete(
-            at: base + inputStart, phase: phase.rawValue, buffered: input.count - inputStart,
-            body: body.count))
+            at: connection.consumed, phase: phase.rawValue, buffered: connection.buffered,
+            body: connection.bodyCount))
       }
+      // Had the client stalled instead, the deadline would end the connection.
+      var stalled = connection
+      let late = stalled.tick(now: ParserHarness.now + .seconds(3600))
+      switch (phase, late.first) {
+      case (.idle, .close), (.closed, nil): break
+      case (.head, .refuse(let refusal)), (.body, .refuse(let refusal)):
+        require(refusal.error.status == 408, "a stalled \(phase) answered \(refusal.error)")
+      default: broken("a stalled connection in phase \(phase) did \(late)")
+      }
+      let ended = connection.inputEnded()
+      require(
+        (phase == .closed) == ended.isEmpty && connection.phase == .closed,
+        "the input ended in phase \(phase): \(ended), now \(connection.phase)")
       return events
     }
 
-    /// `Connection.compact()`, with a threshold of our choosing.
-    mutating func compact() {
-      if inputStart >= input.count {
-        base += input.count
-        input.removeAll(keepingCapacity: true)
-        inputStart = 0
-      } else if inputStart > compactAbove {
-        base += inputStart
-        input.removeFirst(inputStart)
-        inputStart = 0
-      }
-    }
-
-    /// `at` is where the head or body being read began, or the end of a complete request.
-    mutating func refuse(_ error: HTTPError, at: Int) {
-      require(
-        [400, 413, 417, 431, 501, 505].contains(error.status), "unexpected status \(error)")
-      events.append(.refused(at: at, status: error.status, reason: error.reason))
-      phase = .closed
-    }
-
-    mutating func advance() {
-      while true {
-        switch phase {
-        case .head:
-          if inputStart >= input.count {
-            compact()
-            return
+    /// Plays the event loop: answers, finishes writes, records what happened.
+    mutating func perform(_ actions: [HTTPConnection.Action]) {
+      observe()
+      for action in actions {
+        switch action {
+        case .deliver(let delivery):
+          deliver(delivery)
+        case .write:
+          perform(connection.wroteAll(now: ParserHarness.now))
+        case .refuse(let refusal):
+          let error = refusal.error
+          require(
+            [400, 413, 417, 431, 501, 505].contains(error.status), "unexpected status \(error)")
+          events.append(
+            .refused(at: connection.requestStart, status: error.status, reason: error.reason))
+          let after = connection.wroteAll(now: ParserHarness.now)
+          guard case .close = after.first, after.count == 1 else {
+            broken("a refusal written did \(after), not close")
           }
-          let start = inputStart
-          switch RequestParser.parseHead(input, from: start, limits: ParserHarness.limits) {
-          case .needMore:
-            require(
-              input.count - start < ParserHarness.limits.maxHeaderBytes + 8,
-              "needMore with \(input.count - start) bytes buffered")
-            return
-          case .failure(let error):
-            refuse(error, at: base + start)
-            return
-          case .head(let head, let end):
-            require(
-              end > start && end <= input.count, "head end \(end) outside \(start)...\(input.count)"
-            )
-            require(
-              end - start <= ParserHarness.limits.maxHeaderBytes + 8,
-              "head of \(end - start) bytes")
-            Reference.check(head, input[start..<end])
-            inputStart = end
-            bodyStart = base + end
-            self.head = head
-            body = []
-            events.append(
-              .head(
-                end: base + end, method: head.method, target: head.target, version: head.version,
-                fields: head.headers.fields.flatMap { [$0.name, $0.value] },
-                framing: head.framing, keepAlive: head.keepAlive,
-                expectsContinue: head.expectsContinue))
-            switch head.framing {
-            case .none:
-              dispatch()
-            case .length, .chunked:
-              phase = .body
-              chunked =
-                head.framing == .chunked
-                ? ChunkedDecoder(maxBodyBytes: ParserHarness.limits.maxBodyBytes) : nil
-            }
-          }
-        case .body:
-          guard let head else { broken("body phase without a head") }
-          if case .length(let total) = head.framing {
-            let available = input.count - inputStart
-            let take = min(available, total - body.count)
-            require(take >= 0, "negative take")
-            body.append(contentsOf: input[inputStart..<(inputStart + take)])
-            inputStart += take
-            require(body.count <= total, "body longer than its Content-Length")
-            if body.count < total {
-              require(inputStart == input.count, "waiting for body with bytes buffered")
-              compact()
-              return
-            }
-          } else if var decoder = chunked {
-            let before = body.count
-            do {
-              let (consumed, done) = try decoder.feed(input, from: inputStart, into: &body)
-              require(
-                consumed >= 0 && inputStart + consumed <= input.count,
-                "consumed \(consumed) from \(inputStart) of \(input.count)")
-              require(body.count >= before, "the decoder shrank the body")
-              require(
-                body.count <= ParserHarness.limits.maxBodyBytes, "chunked body over the limit")
-              require(
-                done || inputStart + consumed == input.count,
-                "not done but \(input.count - inputStart - consumed) bytes left unconsumed")
-              inputStart += consumed
-              chunked = decoder
-              if !done {
-                compact()
-                return
-              }
-            } catch {
-              require(
-                body.count <= ParserHarness.limits.maxBodyBytes, "chunked body over the limit")
-              refuse(error, at: bodyStart)
-              return
-            }
-          } else {
-            broken("body phase without framing")
-          }
-          dispatch()
-        case .closed:
-          return
+          perform(after)
+        case .handlerTimedOut:
+          broken("a handler timed out while no time passed")
+        case .close:
+          require(connection.phase == .closed, "close in phase \(connection.phase)")
         }
       }
     }
 
-    /// Builds the request, as `HTTPServer.dispatch` does; the answer is taken as written.
-    mutating func dispatch() {
-      guard let head else { broken("dispatch without a head") }
+    /// What holds after every transition.
+    mutating func observe() {
+      let consumed = connection.consumed
+      require(
+        consumed >= lastConsumed && consumed <= sent,
+        "consumed \(consumed) after \(lastConsumed), of \(sent) sent")
+      lastConsumed = consumed
+      require(
+        connection.bodyCount <= ParserHarness.limits.maxBodyBytes, "body over the limit")
+      if let head = connection.head, connection.headEnd != lastHeadEnd {
+        let start = connection.requestStart
+        let end = connection.headEnd
+        require(end > start && end <= sent, "head \(start)..<\(end) outside 0..<\(sent)")
+        require(end > lastHeadEnd, "head end \(end) before the last one, \(lastHeadEnd)")
+        require(
+          end - start <= ParserHarness.limits.maxHeaderBytes + 8, "head of \(end - start) bytes")
+        Reference.check(head, input[start..<end])
+        lastHeadEnd = end
+        events.append(
+          .head(
+            start: start, end: end, method: head.method, target: head.target,
+            version: head.version, fields: head.headers.fields.flatMap { [$0.name, $0.value] },
+            framing: head.framing, keepAlive: head.keepAlive,
+            expectsContinue: head.expectsContinue))
+      }
+      switch connection.phase {
+      case .head:
+        require(
+          connection.buffered < ParserHarness.limits.maxHeaderBytes + 8,
+          "waiting for a head with \(connection.buffered) bytes buffered")
+      case .body:
+        guard let head = connection.head else { broken("body phase without a head") }
+        require(connection.buffered == 0, "waiting for body with bytes buffered")
+        switch head.framing {
+        case .length(let total):
+          require(connection.bodyCount < total, "waiting for body with all of it read")
+        case .chunked: break
+        case .none: broken("body phase without framing")
+        }
+      case .idle:
+        require(connection.buffered == 0, "idle with bytes buffered")
+      case .handling, .writing, .closed:
+        break
+      }
+    }
+
+    /// A request handed over, checked and answered at once.
+    mutating func deliver(_ delivery: HTTPConnection.Delivery) {
+      guard let head = connection.head else { broken("delivered without a head") }
+      let request = delivery.request
       switch head.framing {
-      case .none: require(body.isEmpty, "body without framing")
+      case .none: require(request.body.isEmpty, "body without framing")
       case .length(let total):
-        require(body.count == total, "body of \(body.count) not \(total)")
+        require(request.body.count == total, "body of \(request.body.count) not \(total)")
       case .chunked: break
       }
-      require(body.count <= ParserHarness.limits.maxBodyBytes, "body over the limit")
-      do {
-        let request = try Request(
-          method: head.method, target: head.target, version: head.version, headers: head.headers,
-          body: body)
-        Reference.check(request)
-        events.append(
-          .request(
-            path: request.path, segments: request.pathSegments,
-            query: request.query.flatMap { [$0.name, $0.value] }, body: request.body))
-      } catch {
-        refuse(error, at: base + inputStart)
-        return
-      }
-      body = []
-      chunked = nil
-      self.head = nil
-      // A response that closes the connection ends it; otherwise the next request may wait.
-      phase = head.keepAlive ? .head : .closed
+      require(request.body.count <= ParserHarness.limits.maxBodyBytes, "body over the limit")
+      require(delivery.keepAlive == head.keepAlive, "keepAlive differs from the head's")
+      require(connection.phase == .handling, "delivered in phase \(connection.phase)")
+      Reference.check(request)
+      events.append(
+        .request(
+          path: request.path, segments: request.pathSegments,
+          query: request.query.flatMap { [$0.name, $0.value] }, body: request.body,
+          keepAlive: delivery.keepAlive))
+      perform(
+        connection.handlerFinished(
+          serial: delivery.serial, bytes: ParserHarness.answer, keepAlive: delivery.keepAlive,
+          now: ParserHarness.now))
     }
   }
 
