@@ -35,8 +35,8 @@ package final class TestTemplate: Sendable {
     // Finished means frozen: a template still accepting connections was left half-built by a
     // process that died, and is built again.
     let finished = try admin.query(
-      "SELECT 1 AS one FROM pg_database WHERE datname = $1 AND datistemplate "
-        + "AND NOT datallowconn", [name])
+      "SELECT 1 AS one FROM pg_database WHERE datname = $1 AND datistemplate AND NOT datallowconn",
+      [name])
     guard finished.isEmpty else { return }
     let quoted = Connection.quoteIdentifier(name)
     try admin.executeScript("DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)")
