@@ -5,153 +5,318 @@ import HTTPServer
 
 /// `/api/v1`: editions, organisers, venues, people, events, conflicts (API.md).
 enum AdminRoutes {
-  static func register(_ router: inout Router) {
-    router.add("POST", "/api/v1/editions", createEdition)
-    router.add("GET", "/api/v1/editions", listEditions)
-    router.add("POST", "/api/v1/organisers", createOrganiser)
-    router.add("GET", "/api/v1/organisers", listOrganisers)
-    router.add("GET", "/api/v1/organisers/{id}", getOrganiser)
-    router.add("POST", "/api/v1/venues", createVenue)
-    router.add("GET", "/api/v1/venues", listVenues)
-    router.add("GET", "/api/v1/venues/{id}", getVenue)
-    router.add("POST", "/api/v1/people", createPerson)
-    router.add("GET", "/api/v1/people", listPeople)
-    router.add("GET", "/api/v1/people/{id}", getPerson)
-    router.add("POST", "/api/v1/events", createEvent)
-    router.add("GET", "/api/v1/events", listEvents)
-    router.add("GET", "/api/v1/events/{id}", getEvent)
-    router.add("PATCH", "/api/v1/events/{id}", patchEvent)
-    router.add("DELETE", "/api/v1/events/{id}", deleteEvent)
-    router.add("POST", "/api/v1/events/{id}/publish", publishEvent)
-    router.add("POST", "/api/v1/events/{id}/cancel", cancelEvent)
-    router.add("GET", "/api/v1/events/{id}/history", eventHistory)
-    router.add("GET", "/api/v1/conflicts", listConflicts)
+  static let routes: [Route] = [
+    .api(
+      .post, "/api/v1/editions",
+      Operation(
+        id: "createEdition", summary: "Add an edition (admin)", tag: .editions,
+        success: .created("The new edition", WireOutputs.edition.component),
+        errors: [403, 409]), reading: EditionInput.wire, createEdition),
+    .api(
+      .get, "/api/v1/editions",
+      Operation(
+        id: "listEditions", summary: "Every edition, oldest first", tag: .editions,
+        success: .ok("The editions", WireOutputs.edition.list())), listEditions),
+    .api(
+      .post, "/api/v1/organisers",
+      Operation(
+        id: "createOrganiser", summary: "Add an organiser (admin)", tag: .organisers,
+        success: .created("The new organiser", WireOutputs.organiser.component),
+        errors: [403]), reading: OrganiserInput.wire, createOrganiser),
+    .api(
+      .get, "/api/v1/organisers",
+      Operation(
+        id: "listOrganisers", summary: "Organisers by name, a page at a time", tag: .organisers,
+        parameters: listParameters, success: .ok("A page", WireOutputs.organiser.page),
+        errors: [400, 422])
+    ) { try listed($0, $0.store.organisers.list(query:limit:cursor:), WireOutputs.organiser) },
+    .api(
+      .get, "/api/v1/organisers/{id}",
+      Operation(
+        id: "getOrganiser", summary: "One organiser", tag: .organisers, parameters: [.id],
+        success: .ok("The organiser", WireOutputs.organiser.component, etag: true),
+        errors: [400, 404])
+    ) { try one($0, $0.store.organisers.get, WireOutputs.organiser, version: \.version) },
+    .api(
+      .post, "/api/v1/venues",
+      Operation(
+        id: "createVenue", summary: "Add a venue (admin)", tag: .venues,
+        success: .created("The new venue", WireOutputs.venue.component), errors: [403]),
+      reading: VenueInput.wire, createVenue),
+    .api(
+      .get, "/api/v1/venues",
+      Operation(
+        id: "listVenues", summary: "Venues by name, a page at a time", tag: .venues,
+        parameters: listParameters, success: .ok("A page", WireOutputs.venue.page),
+        errors: [400, 422])
+    ) { try listed($0, $0.store.venues.list(query:limit:cursor:), WireOutputs.venue) },
+    .api(
+      .get, "/api/v1/venues/{id}",
+      Operation(
+        id: "getVenue", summary: "One venue", tag: .venues, parameters: [.id],
+        success: .ok("The venue", WireOutputs.venue.component, etag: true), errors: [400, 404])
+    ) { try one($0, $0.store.venues.get, WireOutputs.venue, version: \.version) },
+    .api(
+      .post, "/api/v1/people",
+      Operation(
+        id: "createPerson", summary: "Add a person (admin or organiser)", tag: .people,
+        success: .created("The new person", WireOutputs.person.component)),
+      reading: PersonInput.wire, createPerson),
+    .api(
+      .get, "/api/v1/people",
+      Operation(
+        id: "listPeople", summary: "People by name, a page at a time", tag: .people,
+        parameters: listParameters, success: .ok("A page", WireOutputs.person.page),
+        errors: [400, 422])
+    ) { try listed($0, $0.store.people.list(query:limit:cursor:), WireOutputs.person) },
+    .api(
+      .get, "/api/v1/people/{id}",
+      Operation(
+        id: "getPerson", summary: "One person", tag: .people, parameters: [.id],
+        success: .ok("The person", WireOutputs.person.component, etag: true), errors: [400, 404])
+    ) { try one($0, $0.store.people.get, WireOutputs.person, version: \.version) },
+    .api(
+      .post, "/api/v1/events",
+      Operation(
+        id: "createEvent", summary: "Create a draft", tag: .events,
+        description: """
+          `organiser_id` may be left out with an organiser's token: the token's own \
+          organiser is taken. An organiser's token may create events only for its own \
+          organiser. The answer carries the conflicts the event would cause in `warnings`.
+          """,
+
+        success: .created(
+          "The new draft", WireOutputs.event.component, etag: true, links: eventLinks),
+        errors: [403]), reading: EventInput.create, createEvent),
+    .api(
+      .get, "/api/v1/events",
+      Operation(
+        id: "listEvents", summary: "Events in time order, a page at a time", tag: .events,
+        description: """
+          An admin sees every event; an organiser's token sees published and cancelled \
+          events and its own organiser's drafts.
+          """,
+        parameters: eventFilterParameters + listParameters,
+        success: .ok("A page", WireOutputs.event.page, links: eventPageLinks), errors: [400, 422]),
+      listEvents),
+    .api(
+      .get, "/api/v1/events/{id}",
+      Operation(
+        id: "getEvent", summary: "One event", tag: .events,
+        description: "Someone else's draft is not found, as if absent.", parameters: [.id],
+        success: .ok("The event", WireOutputs.event.component, etag: true, links: eventLinks),
+        errors: [400, 404]), getEvent),
+    .api(
+      .patch, "/api/v1/events/{id}",
+      Operation(
+        id: "patchEvent", summary: "Change an event", tag: .events,
+        description: """
+          Only the fields present change; `null` clears a field that may be empty \
+          (`venue_id`, `capacity`, `livestream_url`, `source_note`) and leaves the others \
+          as they are. Sending only `participants` keeps the panels and their members; \
+          sending only `panels` keeps the participants outside any panel. Needs \
+          `If-Match` with the ETag from GET.
+          """,
+        parameters: [.id, .ifMatch(required: true)],
+        success: .ok(
+          "The changed event", WireOutputs.event.component, etag: true, links: eventLinks),
+        errors: [403, 404, 409, 412, 428]), reading: EventInput.patch, patchEvent),
+    .api(
+      .delete, "/api/v1/events/{id}",
+      Operation(
+        id: "deleteEvent", summary: "Delete a draft", tag: .events,
+        description: "A published event is cancelled, never deleted (409).", parameters: [.id],
+        success: .noContent("Deleted"), errors: [400, 403, 404, 409]), deleteEvent),
+    .api(
+      .post, "/api/v1/events/{id}/publish",
+      Operation(
+        id: "publishEvent", summary: "Publish a draft (admin)", tag: .events,
+        description: """
+          Publishing again is harmless. 409 when the venue holds another published event \
+          at that time (`conflicting_event_ids`) or the event is cancelled.
+          """,
+        parameters: [.id, .ifMatch(required: false)],
+        success: .ok("The published event", WireOutputs.event.component, etag: true),
+        errors: [400, 403, 404, 409, 412]), publishEvent),
+    .api(
+      .post, "/api/v1/events/{id}/cancel",
+      Operation(
+        id: "cancelEvent", summary: "Cancel a published event", tag: .events,
+        description: """
+          A cancelled event stays in the feeds, marked cancelled. A draft cannot be \
+          cancelled (409): delete it instead.
+          """,
+        parameters: [.id, .ifMatch(required: false)],
+        success: .ok("The cancelled event", WireOutputs.event.component, etag: true),
+        errors: [400, 403, 404, 409, 412]), cancelEvent),
+    .api(
+      .get, "/api/v1/events/{id}/history",
+      Operation(
+        id: "eventHistory", summary: "Who changed what, oldest first", tag: .events,
+        parameters: [.id],
+        success: .ok("The history", RegistrationOutputs.change.list(named: "HistoryList")),
+        errors: [400, 403, 404]), eventHistory),
+    .api(
+      .get, "/api/v1/conflicts",
+      Operation(
+        id: "listConflicts", summary: "People and venues booked twice, or too far apart to walk",
+        tag: .events,
+        description: """
+          Among drafts and published events. An organiser's token sees the conflicts its \
+          own events are part of, and none involving other organisers' drafts.
+          """,
+        parameters: conflictParameters, success: .ok("The conflicts", WireOutputs.conflict.list()),
+        errors: [400, 422]), listConflicts),
+  ]
+
+  // MARK: Parameters and links
+
+  static let listParameters: [Operation.Parameter] = [
+    .query("q", Schema.string(), "Text to look for (at most 200 characters)."),
+    .query("limit", Schema.integer(pageSizes, default: 50), "Items per page."),
+    .query("cursor", Schema.string(minLength: 1), "`next_cursor` of the page before."),
+  ]
+
+  /// How many items a page may hold.
+  static let pageSizes = 1...500
+
+  /// The event list's filters by id: the parameter, the part of `EventFilter` it sets, and
+  /// what the document says of it.
+  static let idFilters:
+    [(name: String, field: any WritableKeyPath<EventFilter, UUID?> & Sendable, about: String)] = [
+      ("organiser_id", \.organiserID, "Events of this organiser or co-organiser."),
+      ("venue_id", \.venueID, "Events at this venue."),
+      ("person_id", \.personID, "Events this person takes part in."),
+      ("edition_id", \.editionID, "Events of this edition."),
+    ]
+
+  static let eventFilterParameters: [Operation.Parameter] =
+    [
+      .query("status", Schema.cases(EventStatus.self), "Status."),
+      .query(
+        "day", Schema.string(format: "date"), "Events starting on this day (Europe/Stockholm)."),
+    ] + idFilters.map { .query($0.name, Schema.uuid(), $0.about) } + [
+      .query("topic", Schema.string(), "Events with this topic (case-insensitive)."),
+      .query("language", Schema.string(), "Events in this language (ISO 639-1)."),
+    ]
+
+  /// One query parameter of the walking pace: its bounds, the part of `WalkingPace` it sets
+  /// (in the parameter's unit times `scale`), read by `walkingPace` and documented alike.
+  struct PaceParameter: Sendable {
+    let name: String
+    let range: ClosedRange<Double>
+    let field: any WritableKeyPath<WalkingPace, Double> & Sendable
+    let scale: Double
+    let about: String
+  }
+
+  static let paceParameters = [
+    PaceParameter(
+      name: "pace_kmh", range: 1...15, field: \.kilometresPerHour, scale: 1,
+      about: "Walking speed in km/h."),
+    PaceParameter(
+      name: "detour", range: 1...3, field: \.detourFactor, scale: 1,
+      about: "How much longer the streets are than a straight line."),
+    PaceParameter(
+      name: "allowance_minutes", range: 0...60, field: \.allowance, scale: 60,
+      about: "Minutes on top of the walk, for leaving one event and finding the next."),
+  ]
+
+  static let conflictParameters: [Operation.Parameter] =
+    [.query("edition_id", Schema.uuid(), "Only the events of this edition.")]
+    + paceParameters.map {
+      .query(
+        $0.name,
+        Schema.number(
+          minimum: $0.range.lowerBound, maximum: $0.range.upperBound,
+          default: WalkingPace()[keyPath: $0.field] / $0.scale), $0.about)
+    }
+
+  /// Links from an event to what can be done with it, for clients and for schemathesis'
+  /// stateful tests.
+  static let eventLinks: [String: JSONValue] = [
+    "GetEvent": link("getEvent", ["id": "$response.body#/id"]),
+    "PatchEvent": link(
+      "patchEvent", ["path.id": "$response.body#/id", "header.If-Match": "$response.header.ETag"]),
+    "PublishEvent": link("publishEvent", ["id": "$response.body#/id"]),
+    "CancelEvent": link("cancelEvent", ["id": "$response.body#/id"]),
+    "DeleteEvent": link("deleteEvent", ["id": "$response.body#/id"]),
+    "EventHistory": link("eventHistory", ["id": "$response.body#/id"]),
+  ]
+
+  static let eventPageLinks: [String: JSONValue] = [
+    "GetFirstEvent": link("getEvent", ["id": "$response.body#/items/0/id"]),
+    "FirstEventHistory": link("eventHistory", ["id": "$response.body#/items/0/id"]),
+  ]
+
+  static func link(_ operationID: String, _ parameters: [String: JSONValue]) -> JSONValue {
+    ["operationId": operationID.json, "parameters": .object(parameters)]
   }
 
   // MARK: Editions, organisers, venues, people
 
-  static func createEdition(_ c: RequestContext) throws -> Response {
+  static func createEdition(_ c: RequestContext, _ body: BodyReader<EditionInput>) throws
+    -> Response
+  {
     try c.caller().requireAdmin()
-    let body = try c.jsonBody()
-    var input = JSONInput()
-    input.onlyKnown(body, ["year", "name", "first_day", "last_day"])
-    let year = input.int(body, "year", required: true)
-    let name = input.string(body, "name", required: true)
-    let first = input.day(body, "first_day", required: true)
-    let last = input.day(body, "last_day", required: true)
-    try input.check()
-    let edition = Edition(year: year!, name: name!, firstDay: first!, lastDay: last!)
+    let body = try body.read()
+    let edition = Edition(
+      year: body.year!, name: body.name!, firstDay: body.firstDay!, lastDay: body.lastDay!)
     try validated { try edition.validate() }
-    return JSONOutput.response(editionObject(try c.store.editions.create(edition)), status: 201)
+    return JSONOutput.response(
+      WireOutputs.edition.json(try c.store.editions.create(edition)), status: 201)
   }
 
   static func listEditions(_ c: RequestContext) throws -> Response {
     _ = try c.caller()
-    return JSONOutput.response(["items": try c.store.editions.list().map(editionObject)])
+    return JSONOutput.response([
+      "items": .array(try c.store.editions.list().map(WireOutputs.edition.json))
+    ])
   }
 
-  static func createOrganiser(_ c: RequestContext) throws -> Response {
+  static func createOrganiser(_ c: RequestContext, _ body: BodyReader<OrganiserInput>) throws
+    -> Response
+  {
     try c.caller().requireAdmin()
-    let body = try c.jsonBody()
-    var input = JSONInput()
-    input.onlyKnown(body, ["name", "contact_email", "website"])
+    let body = try body.read()
     let organiser = Organiser(
-      name: input.string(body, "name", required: true) ?? "",
-      contactEmail: input.string(body, "contact_email", required: false),
-      website: input.string(body, "website", required: false))
-    try input.check()
+      name: body.name!, contactEmail: body.contactEmail, website: body.website)
     try validated { try organiser.validate() }
     return JSONOutput.response(
-      organiserObject(try c.store.organisers.create(organiser)), status: 201)
+      WireOutputs.organiser.json(try c.store.organisers.create(organiser)), status: 201)
   }
 
-  static func listOrganisers(_ c: RequestContext) throws -> Response {
-    _ = try c.caller()
-    let page = try c.store.organisers.list(
-      query: c.request.queryValue("q"), limit: try limit(c), cursor: c.request.queryValue("cursor"))
-    return pageResponse(page.items.map(organiserObject), page.nextCursor)
-  }
-
-  static func getOrganiser(_ c: RequestContext) throws -> Response {
-    _ = try c.caller()
-    let organiser = try c.store.organisers.get(try c.id("id"))
-    return JSONOutput.response(
-      organiserObject(organiser), headers: [("ETag", ETag.make(organiser.version))])
-  }
-
-  static func createVenue(_ c: RequestContext) throws -> Response {
+  static func createVenue(_ c: RequestContext, _ body: BodyReader<VenueInput>) throws -> Response {
     try c.caller().requireAdmin()
-    let body = try c.jsonBody()
-    var input = JSONInput()
-    input.onlyKnown(
-      body,
-      ["name", "address", "description", "latitude", "longitude", "capacity", "accessibility"])
-    let latitude = input.double(body, "latitude")
-    let longitude = input.double(body, "longitude")
-    if (latitude == nil) != (longitude == nil) {
-      input.add(latitude == nil ? "latitude" : "longitude", "give latitude and longitude together")
-    }
+    let body = try body.read()
     let venue = Venue(
-      name: input.string(body, "name", required: true) ?? "",
-      address: input.string(body, "address", required: false),
-      description: input.string(body, "description", required: false),
-      coordinate: latitude.flatMap { lat in
-        longitude.map { Coordinate(latitude: lat, longitude: $0) }
+      name: body.name!, address: body.address, description: body.description,
+      coordinate: body.latitude.flatMap { lat in
+        body.longitude.map { Coordinate(latitude: lat, longitude: $0) }
       },
-      capacity: input.int(body, "capacity", required: false),
-      accessibility: input.enumerations(body, "accessibility", Accessibility.self) ?? [])
-    try input.check()
+      capacity: body.capacity, accessibility: body.accessibility ?? [])
     try validated { try venue.validate() }
-    return JSONOutput.response(venueObject(try c.store.venues.create(venue)), status: 201)
+    return JSONOutput.response(
+      WireOutputs.venue.json(try c.store.venues.create(venue)), status: 201)
   }
 
-  static func listVenues(_ c: RequestContext) throws -> Response {
-    _ = try c.caller()
-    let page = try c.store.venues.list(
-      query: c.request.queryValue("q"), limit: try limit(c), cursor: c.request.queryValue("cursor"))
-    return pageResponse(page.items.map(venueObject), page.nextCursor)
-  }
-
-  static func getVenue(_ c: RequestContext) throws -> Response {
-    _ = try c.caller()
-    let venue = try c.store.venues.get(try c.id("id"))
-    return JSONOutput.response(venueObject(venue), headers: [("ETag", ETag.make(venue.version))])
-  }
-
-  static func createPerson(_ c: RequestContext) throws -> Response {
+  static func createPerson(_ c: RequestContext, _ body: BodyReader<PersonInput>) throws -> Response
+  {
     _ = try c.caller()  // admins and organisers both add people
-    let body = try c.jsonBody()
-    var input = JSONInput()
-    input.onlyKnown(body, ["name", "title", "organisation", "party"])
+    let body = try body.read()
     let person = Person(
-      name: input.string(body, "name", required: true) ?? "",
-      title: input.string(body, "title", required: false),
-      organisation: input.string(body, "organisation", required: false),
-      party: input.string(body, "party", required: false))
-    try input.check()
+      name: body.name!, title: body.title, organisation: body.organisation, party: body.party)
     try validated { try person.validate() }
-    return JSONOutput.response(personObject(try c.store.people.create(person)), status: 201)
-  }
-
-  static func listPeople(_ c: RequestContext) throws -> Response {
-    _ = try c.caller()
-    let page = try c.store.people.list(
-      query: c.request.queryValue("q"), limit: try limit(c), cursor: c.request.queryValue("cursor"))
-    return pageResponse(page.items.map(personObject), page.nextCursor)
-  }
-
-  static func getPerson(_ c: RequestContext) throws -> Response {
-    _ = try c.caller()
-    let person = try c.store.people.get(try c.id("id"))
-    return JSONOutput.response(personObject(person), headers: [("ETag", ETag.make(person.version))])
+    return JSONOutput.response(
+      WireOutputs.person.json(try c.store.people.create(person)), status: 201)
   }
 
   // MARK: Events
 
-  static func createEvent(_ c: RequestContext) throws -> Response {
+  static func createEvent(_ c: RequestContext, _ body: BodyReader<EventInput>) throws -> Response {
     let caller = try c.caller()
     let details = try EventJSON.details(
-      from: try c.jsonBody(), base: nil, defaultOrganiser: caller.token.organiserID,
+      from: body, base: nil, defaultOrganiser: caller.token.organiserID,
       references: c.store.events.referenceProblems)
     try caller.requireOrganiser(details.organiserID)
     let event = try c.store.events.create(details, actor: caller.actor)
@@ -174,16 +339,13 @@ enum AdminRoutes {
       filter.day = LocalDay(day)
       if filter.day == nil { input.add("day", "must be a day, like 2026-06-23") }
     }
-    for (name, keyPath) in [
-      ("organiser_id", \EventFilter.organiserID), ("venue_id", \EventFilter.venueID),
-      ("person_id", \EventFilter.personID), ("edition_id", \EventFilter.editionID),
-    ] {
+    for (name, field, _) in idFilters {
       if let text = query.queryValue(name) {
         guard let id = UUID(uuidString: text) else {
           input.add(name, "must be an id")
           continue
         }
-        filter[keyPath: keyPath] = id
+        filter[keyPath: field] = id
       }
     }
     filter.topic = query.queryValue("topic")
@@ -202,13 +364,13 @@ enum AdminRoutes {
     return try eventResponse(c, event, caller)
   }
 
-  static func patchEvent(_ c: RequestContext) throws -> Response {
+  static func patchEvent(_ c: RequestContext, _ body: BodyReader<EventInput>) throws -> Response {
     let caller = try c.caller()
     let event = try visibleEvent(c, caller)
     try caller.requireOrganiser(event.organiserID)
     let expected = try c.expectedVersion()
     let details = try EventJSON.details(
-      from: try c.jsonBody(), base: event.details, defaultOrganiser: nil,
+      from: body, base: event.details, defaultOrganiser: nil,
       references: c.store.events.referenceProblems)
     // An organiser cannot hand its event to someone else.
     try caller.requireOrganiser(details.organiserID)
@@ -249,21 +411,17 @@ enum AdminRoutes {
     let caller = try c.caller()
     let event = try visibleEvent(c, caller)
     try caller.requireOrganiser(event.organiserID)
-    let items: [[String: Any]] = try c.store.events.history(event.id).map { change in
-      var fields: [String: Any] = [:]
+    let items: [JSONValue] = try c.store.events.history(event.id).map { change in
+      var fields: [String: JSONValue] = [:]
       for field in change.fields {
         fields[field.name] = [
-          "from": nullable(field.from.flatMap(parseJSONFragment)),
-          "to": nullable(field.to.flatMap(parseJSONFragment)),
+          "from": try field.from.map(storedJSON) ?? .null,
+          "to": try field.to.map(storedJSON) ?? .null,
         ]
       }
-      return [
-        "at": RFC3339.format(change.changedAt), "actor": change.actor,
-        "action": change.action.rawValue, "version": change.version, "revision": change.revision,
-        "changes": fields,
-      ]
+      return RegistrationOutputs.change.json(.init(change: change, fields: fields))
     }
-    return JSONOutput.response(["items": items])
+    return JSONOutput.response(["items": .array(items)])
   }
 
   static func listConflicts(_ c: RequestContext) throws -> Response {
@@ -287,30 +445,51 @@ enum AdminRoutes {
         own.contains($0.firstEventID) || own.contains($0.secondEventID)
       }
     }
-    return JSONOutput.response(["items": conflicts.map(ConflictJSON.object)])
+    return JSONOutput.response(["items": .array(conflicts.map(WireOutputs.conflict.json))])
   }
 
   // MARK: Helpers
+
+  /// A page of `list`'s items, by the query's `q`, `limit` and `cursor`, for any caller
+  /// with a token.
+  static func listed<T>(
+    _ c: RequestContext, _ list: (String?, Int?, String?) throws -> Page<T>,
+    _ wire: OutputObject<T>
+  ) throws -> Response {
+    _ = try c.caller()
+    let page = try list(c.request.queryValue("q"), try limit(c), c.request.queryValue("cursor"))
+    return pageResponse(page.items.map(wire.json), page.nextCursor)
+  }
+
+  /// The one `get` finds by the path's id, with its version as ETag, for any caller with a
+  /// token.
+  static func one<T>(
+    _ c: RequestContext, _ get: (UUID) throws -> T, _ wire: OutputObject<T>,
+    version: KeyPath<T, Int>
+  ) throws -> Response {
+    _ = try c.caller()
+    let value = try get(try c.id("id"))
+    return JSONOutput.response(
+      wire.json(value), headers: [("ETag", ETag.make(value[keyPath: version]))])
+  }
 
   /// The walking pace from `pace_kmh`, `detour` and `allowance_minutes`, each bounded; the
   /// defaults are 5 km/h over straight-line distance × 1.3, plus 5 minutes.
   static func walkingPace(_ c: RequestContext) throws(Problem) -> WalkingPace {
     var pace = WalkingPace()
     var problems: [FieldProblem] = []
-    func number(_ name: String, _ range: ClosedRange<Double>) -> Double? {
-      guard let text = c.request.queryValue(name) else { return nil }
-      guard let value = Double(text), range.contains(value) else {
+    for parameter in paceParameters {
+      guard let text = c.request.queryValue(parameter.name) else { continue }
+      guard let value = Double(text), parameter.range.contains(value) else {
+        let range = parameter.range
         problems.append(
           FieldProblem(
-            field: name, message: "must be a number from \(range.lowerBound) to \(range.upperBound)"
-          ))
-        return nil
+            field: parameter.name,
+            message: "must be a number from \(range.lowerBound) to \(range.upperBound)"))
+        continue
       }
-      return value
+      pace[keyPath: parameter.field] = value * parameter.scale
     }
-    if let speed = number("pace_kmh", 1...15) { pace.kilometresPerHour = speed }
-    if let detour = number("detour", 1...3) { pace.detourFactor = detour }
-    if let minutes = number("allowance_minutes", 0...60) { pace.allowance = minutes * 60 }
     if !problems.isEmpty { throw Problem.invalid(problems) }
     return pace
   }
@@ -346,52 +525,31 @@ enum AdminRoutes {
 
   static func limit(_ c: RequestContext) throws(Problem) -> Int? {
     guard let text = c.request.queryValue("limit") else { return nil }
-    guard let value = Int(text), (1...500).contains(value) else {
-      throw Problem.invalid([FieldProblem(field: "limit", message: "must be between 1 and 500")])
+    guard let value = Int(text), pageSizes.contains(value) else {
+      throw Problem.invalid([
+        FieldProblem(
+          field: "limit",
+          message: "must be between \(pageSizes.lowerBound) and \(pageSizes.upperBound)")
+      ])
     }
     return value
   }
 
-  static func pageResponse(_ items: [[String: Any]], _ next: String?) -> Response {
-    JSONOutput.response(["items": items, "next_cursor": nullable(next.map { $0 as Any })])
+  static func pageResponse(_ items: [JSONValue], _ next: String?) -> Response {
+    JSONOutput.response(["items": .array(items), "next_cursor": next.json])
   }
 
   static func validated(_ check: () throws -> Void) throws {
     do { try check() } catch let error as ValidationError { throw Problem.invalid(error.problems) }
   }
 
-  static func parseJSONFragment(_ text: String) -> Any? {
-    try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+  /// A value the history stored as JSON text; the database wrote it, so text that does not
+  /// parse is a fault of ours (500), not the client's.
+  static func storedJSON(_ text: String) throws -> JSONValue {
+    do { return try JSONParser.parse(Array(text.utf8)) } catch {
+      throw StoredJSONUnreadable(text: text)
+    }
   }
 
-  static func editionObject(_ e: Edition) -> [String: Any] {
-    [
-      "id": e.id.wire, "year": e.year, "name": e.name, "first_day": e.firstDay.description,
-      "last_day": e.lastDay.description, "time_zone": FestivalTime.zoneIdentifier,
-    ]
-  }
-
-  static func organiserObject(_ o: Organiser) -> [String: Any] {
-    [
-      "id": o.id.wire, "name": o.name, "contact_email": nullable(o.contactEmail),
-      "website": nullable(o.website), "version": o.version,
-    ]
-  }
-
-  static func venueObject(_ v: Venue) -> [String: Any] {
-    [
-      "id": v.id.wire, "name": v.name, "address": nullable(v.address),
-      "description": nullable(v.description), "latitude": nullable(v.coordinate?.latitude),
-      "longitude": nullable(v.coordinate?.longitude), "capacity": nullable(v.capacity),
-      "accessibility": v.accessibility.map(\.rawValue), "version": v.version,
-    ]
-  }
-
-  static func personObject(_ p: Person) -> [String: Any] {
-    [
-      "id": p.id.wire, "name": p.name, "title": nullable(p.title),
-      "organisation": nullable(p.organisation), "party": nullable(p.party),
-      "version": p.version,
-    ]
-  }
+  struct StoredJSONUnreadable: Error { let text: String }
 }

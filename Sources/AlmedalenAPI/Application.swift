@@ -11,7 +11,6 @@ public struct Application: Responder {
   public let store: FestivalStore
   public let feeds: FeedSettings
   public let registrations: RegistrationSettings
-  let router: Router
 
   /// `feeds.baseURL` is where the public reaches the service (`ALMEDALEN_PUBLIC_URL`): feeds
   /// and pages link to it.
@@ -22,38 +21,76 @@ public struct Application: Responder {
     self.store = store
     self.feeds = feeds
     self.registrations = registrations
-    var router = Router()
-    AdminRoutes.register(&router)
-    FeedRoutes.register(&router)
-    RegistrationRoutes.register(&router)
-    PageRoutes.register(&router)
-    router.add("GET", "/healthz") { context in Self.health(context.store) }
-    router.add("GET", "/robots.txt") { _ in
+    // Built now, at start-up: a route declared wrongly, or a document that cannot be built,
+    // stops the server before it listens rather than on the first request.
+    _ = OpenAPIDocument.json
+  }
+
+  /// Every route the service has, each declared once with all that is known of it.
+  static let router = Router(
+    AdminRoutes.routes + FeedRoutes.routes + RegistrationRoutes.routes + PageRoutes.routes
+      + serviceRoutes)
+
+  static let serviceRoutes: [Route] = [
+    .api(
+      .get, "/healthz", hiddenFromCrawlers: false,
+      Operation(
+        id: "health", summary: "Whether the service and its database answer", tag: .service,
+        access: .open,
+        success: Operation.Success(
+          status: 200,
+          json: [
+            "description": "The database answers",
+            "content": ["text/plain": ["schema": ["type": "string", "const": "ok\n"]]],
+          ]), errors: [503])
+    ) { context in Self.health(context.store) },
+    .api(
+      .get, "/robots.txt", hiddenFromCrawlers: false,
+      Operation(
+        id: "robots", summary: "Rules for crawlers", tag: .service, access: .open,
+        success: Operation.Success(
+          status: 200,
+          json: [
+            "description": "Crawlers may read the programme, not the API",
+            "headers": ["Cache-Control": OpenAPIDocument.ref("CacheControl", in: "headers")],
+            "content": ["text/plain": ["schema": ["type": "string"]]],
+          ]))
+    ) { _ in
       Response(
         headers: ["Content-Type": "text/plain; charset=utf-8", "Cache-Control": "max-age=86400"],
         body: Self.robots)
-    }
-    router.add("GET", "/api/v1/openapi.json") { _ in
+    },
+    .api(
+      .get, "/api/v1/openapi.json",
+      Operation(
+        id: "openAPIDocument", summary: "This document", tag: .service, access: .open,
+        success: Operation.Success(
+          status: 200,
+          json: [
+            "description": "OpenAPI 3.1",
+            "headers": ["Cache-Control": OpenAPIDocument.ref("CacheControl", in: "headers")],
+            "content": ["application/json": ["schema": ["type": "object"]]],
+          ]))
+    ) { _ in
       Response(
         headers: ["Content-Type": "application/json", "Cache-Control": "max-age=300"],
         body: OpenAPIDocument.json, compressible: true)
-    }
-    self.router = router
-  }
+    },
+  ]
 
   /// Every route but the HTML pages: what the OpenAPI document describes.
   public var routes: [(method: String, path: String)] {
-    router.table.filter { !PageRoutes.isPage($0.path) }
+    Self.router.routes.filter { !$0.isPage }.map { ($0.method.rawValue, $0.path) }
   }
 
   /// The HTML pages' routes.
   public var pageRoutes: [(method: String, path: String)] {
-    router.table.filter { PageRoutes.isPage($0.path) }
+    Self.router.routes.filter(\.isPage).map { ($0.method.rawValue, $0.path) }
   }
 
   public func respond(to request: Request) throws -> Response {
-    let (match, allowed) = router.routeOrMethods(request)
-    guard let (handler, parameters) = match else {
+    let (match, allowed) = Self.router.routeOrMethods(request)
+    guard let (route, parameters) = match else {
       if !allowed.isEmpty {
         var methods = Set(allowed)
         if methods.contains("GET") { methods.insert("HEAD") }
@@ -68,9 +105,9 @@ public struct Application: Responder {
     var context = RequestContext(
       request: request, parameters: parameters, store: store, feeds: feeds,
       registrations: registrations)
-    if PageRoutes.isPage(request.path) { context.formToken = PageRoutes.formToken(request) }
+    if route.isPage { context.formToken = PageRoutes.formToken(request) }
     do {
-      return try handler(context)
+      return try route.handler(context)
     } catch is PageRoutes.PageNotFound {
       return PageRoutes.page(
         context, status: 404,
@@ -78,7 +115,7 @@ public struct Application: Responder {
           status: 404, title: "Sidan finns inte",
           message: "Det finns inget här. Seminariet kan vara borttaget eller adressen felskriven.",
           PageRoutes.context(context)))
-    } catch let problem as Problem where PageRoutes.isPage(request.path) {
+    } catch let problem as Problem where route.isPage {
       var response = PageRoutes.page(
         context, status: problem.status,
         Pages.error(
@@ -90,7 +127,7 @@ public struct Application: Responder {
       return response
     } catch let problem as Problem {
       return problem.response()
-    } catch let error as StoreError where PageRoutes.isPage(request.path) {
+    } catch let error as StoreError where route.isPage {
       let problem = Self.problem(for: error)
       var response = PageRoutes.page(
         context, status: problem.status,
@@ -116,14 +153,10 @@ public struct Application: Responder {
     }
   }
 
-  /// The access log's view of a path: attendees' secrets never reach a log.
+  /// The access log's view of a path: attendees' secrets never reach a log (the routes
+  /// declared secret say where they are).
   public static func loggedPath(_ request: Request) -> String {
-    // Whatever follows these prefixes may hold a secret (with a trailing slash, or a
-    // mistyped suffix): none of it is logged.
-    if request.path.hasPrefix("/api/v1/registrations/") { return "/api/v1/registrations/{token}" }
-    if request.path.hasPrefix("/feeds/attendee/") { return "/feeds/attendee/{token}.ics" }
-    if request.path.hasPrefix("/registrations/") { return "/registrations/{token}" }
-    return request.path
+    router.loggedPath(request)
   }
 
   /// Starts listening for programme changes from every process on the database; until it
@@ -172,12 +205,7 @@ public struct Application: Responder {
 
   /// Crawlers may read the programme but not the API or anyone's personal feed.
   static let robots = Array(
-    """
-    User-agent: *
-    Disallow: /api/
-    Disallow: /feeds/attendee/
-
-    """.utf8)
+    ("User-agent: *\n" + router.disallowedPrefixes.map { "Disallow: \($0)\n" }.joined()).utf8)
 
   /// 200 when the database answers, 503 (with Retry-After) when it does not.
   static func health(_ store: FestivalStore) -> Response {

@@ -3,30 +3,23 @@ import Foundation
 
 /// Events to and from the wire format of API.md.
 enum EventJSON {
-  static let fields: Set<String> = [
-    "title", "description", "kind", "starts_at", "ends_at", "venue_id", "organiser_id",
-    "co_organiser_ids", "topics", "language", "languages", "capacity", "registration_open",
-    "accessibility", "food_served", "livestream_url", "panels", "participants", "source_note",
-  ]
-
-  /// Reads an event body. With `base`, only the fields present change (PATCH); without, the
-  /// required fields must be there (POST). Every problem is reported at once.
+  /// Reads an event body: with `base`, only the fields present change (PATCH, whose route
+  /// reads `EventInput.patch`); without, the required fields must be there (POST,
+  /// `EventInput.create`). Every problem is reported at once.
   /// `references` asks the database what only it knows (edition, ids); its problems come in
   /// the same answer as the rest.
   static func details(
-    from object: [String: Any], base: EventDetails?, defaultOrganiser: UUID?,
+    from reader: BodyReader<EventInput>, base: EventDetails?, defaultOrganiser: UUID?,
     references: (EventDetails) throws -> [FieldProblem]
   ) throws -> EventDetails {
     var input = JSONInput()
-    input.onlyKnown(object, fields)
     let creating = base == nil
-    let title = input.string(object, "title", required: creating)
-    let startsAt = input.time(object, "starts_at", required: creating)
-    let endsAt = input.time(object, "ends_at", required: creating)
-    var organiser = input.uuid(object, "organiser_id", required: false)
-    if creating && organiser == nil
-      && (object["organiser_id"] == nil || object["organiser_id"] is NSNull)
-    {
+    let (body, object) = try reader.read(&input)
+    let title = body.title
+    let startsAt = body.startsAt
+    let endsAt = body.endsAt
+    var organiser = body.organiserID
+    if creating && organiser == nil && (object["organiser_id"] ?? .null) == .null {
       organiser = defaultOrganiser
       if organiser == nil { input.add("organiser_id", "is required") }
     }
@@ -40,39 +33,23 @@ enum EventJSON {
     if let startsAt { details.startsAt = startsAt }
     if let endsAt { details.endsAt = endsAt }
     if let organiser { details.organiserID = organiser }
-    if let text = input.string(object, "description", required: false) {
-      details.description = text
-    }
-    if let kind = input.enumeration(object, "kind", EventKind.self, required: false) {
-      details.kind = kind
-    }
-    if object.keys.contains("venue_id") {
-      details.venueID = input.uuid(object, "venue_id", required: false)
-    }
-    if let ids = input.uuids(object, "co_organiser_ids") { details.coOrganiserIDs = ids }
-    if let topics = input.strings(object, "topics") { details.topics = topics }
-    if let language = input.string(object, "language", required: false) {
-      details.languages = [language]
-    }
-    if let languages = input.strings(object, "languages") { details.languages = languages }
-    if object.keys.contains("capacity") {
-      details.capacity = input.int(object, "capacity", required: false)
-    }
-    if let open = input.bool(object, "registration_open") { details.registrationOpen = open }
-    if let features = input.enumerations(object, "accessibility", Accessibility.self) {
-      details.accessibility = features
-    }
-    if let food = input.bool(object, "food_served") { details.foodServed = food }
-    if object.keys.contains("livestream_url") {
-      details.livestreamURL = input.string(object, "livestream_url", required: false)
-    }
-    if object.keys.contains("source_note") {
-      details.sourceNote = input.string(object, "source_note", required: false)
-    }
+    if let text = body.description { details.description = text }
+    if let kind = body.kind { details.kind = kind }
+    if object.keys.contains("venue_id") { details.venueID = body.venueID }
+    if let ids = body.coOrganiserIDs { details.coOrganiserIDs = ids }
+    if let topics = body.topics { details.topics = topics }
+    if let language = body.language { details.languages = [language] }
+    if let languages = body.languages { details.languages = languages }
+    if object.keys.contains("capacity") { details.capacity = body.capacity }
+    if let open = body.registrationOpen { details.registrationOpen = open }
+    if let features = body.accessibility { details.accessibility = features }
+    if let food = body.foodServed { details.foodServed = food }
+    if object.keys.contains("livestream_url") { details.livestreamURL = body.livestreamURL }
+    if object.keys.contains("source_note") { details.sourceNote = body.sourceNote }
     // Where each participation came from on the wire, to name it in problems.
     var origins = details.participants.indices.map { "participants[\($0)]" }
     if object.keys.contains("panels") || object.keys.contains("participants") {
-      let (panels, participants, wirePaths) = people(object, &input, base: base)
+      let (panels, participants, wirePaths) = people(body, Set(object.keys), base: base)
       details.panels = panels
       details.participants = participants
       origins = wirePaths
@@ -122,58 +99,37 @@ enum EventJSON {
   /// A PATCH that sends only one of the two keeps the other as it was: panels and their
   /// members, or the participants outside any panel.
   private static func people(
-    _ object: [String: Any], _ input: inout JSONInput, base: EventDetails?
+    _ body: EventInput, _ keys: Set<String>, base: EventDetails?
   ) -> ([Panel], [Participation], [String]) {
     var participants: [Participation] = []
-    if !object.keys.contains("participants"), let base {
+    if !keys.contains("participants"), let base {
       participants = base.participants.filter { $0.panel == nil }
     }
     var origins = participants.indices.map { "participants[\($0)]" }
-    for (index, item) in (input.array(object, "participants") ?? []).enumerated() {
-      let path = "participants[\(index)]"
-      guard let entry = item as? [String: Any] else {
-        input.add(path, "must be an object")
-        continue
-      }
-      // `name` and `party` come back from GET; they are read-only and ignored here.
-      input.onlyKnown(
-        entry, ["person_id", "role", "title", "organisation", "panel", "name", "party"], at: path)
-      let person = input.uuid(entry, "person_id", at: path, required: true)
-      let role = input.enumeration(entry, "role", ParticipantRole.self, at: path, required: true)
-      let title = input.string(entry, "title", at: path, required: false)
-      let organisation = input.string(entry, "organisation", at: path, required: false)
-      let panel = input.int(entry, "panel", at: path, required: false)
-      if let person, let role {
-        participants.append(
-          Participation(
-            personID: person, role: role, title: title, organisation: organisation, panel: panel))
-        origins.append(path)
-      }
+    for (index, item) in (body.participants ?? []).enumerated() {
+      guard let item, let person = item.personID, let role = item.role else { continue }
+      participants.append(
+        Participation(
+          personID: person, role: role, title: item.title, organisation: item.organisation,
+          panel: item.panel))
+      origins.append("participants[\(index)]")
     }
     var panels: [Panel] = []
-    if !object.keys.contains("panels"), let base {
+    if !keys.contains("panels"), let base {
       panels = base.panels
       let kept = base.participants.filter { $0.panel != nil }
       origins += kept.indices.map { "participants[\(participants.count + $0)]" }
       participants += kept
     }
-    for (index, item) in (input.array(object, "panels") ?? []).enumerated() {
+    for (index, item) in (body.panels ?? []).enumerated() {
+      guard let item else { continue }
       let path = "panels[\(index)]"
-      guard let entry = item as? [String: Any] else {
-        input.add(path, "must be an object")
-        continue
-      }
-      input.onlyKnown(
-        entry, ["title", "starts_at", "ends_at", "moderator_ids", "panelist_ids"], at: path)
-      panels.append(
-        Panel(
-          title: input.string(entry, "title", at: path, required: false),
-          startsAt: input.time(entry, "starts_at", at: path, required: false),
-          endsAt: input.time(entry, "ends_at", at: path, required: false)))
-      for (key, role) in [
-        ("moderator_ids", ParticipantRole.moderator), ("panelist_ids", .panelist),
+      panels.append(Panel(title: item.title, startsAt: item.startsAt, endsAt: item.endsAt))
+      for (key, role, ids) in [
+        ("moderator_ids", ParticipantRole.moderator, item.moderatorIDs),
+        ("panelist_ids", .panelist, item.panelistIDs),
       ] {
-        for (position, person) in (input.uuids(entry, key, at: path) ?? []).enumerated() {
+        for (position, person) in (ids ?? []).enumerated() {
           if let existing = participants.firstIndex(where: {
             $0.personID == person && $0.role == role && $0.panel == nil
           }) {
@@ -191,50 +147,9 @@ enum EventJSON {
   }
 
   /// The wire form of a stored event.
-  static func object(_ event: Event, warnings: [Conflict] = []) -> [String: Any] {
-    let d = event.details
-    var panels: [[String: Any]] = []
-    for (index, panel) in d.panels.enumerated() {
-      let members = d.participants.filter { $0.panel == index }
-      panels.append([
-        "title": nullable(panel.title),
-        "starts_at": nullable(panel.startsAt.map(RFC3339.format)),
-        "ends_at": nullable(panel.endsAt.map(RFC3339.format)),
-        "moderator_ids": members.filter { $0.role == .moderator }.map(\.personID.wire),
-        "panelist_ids": members.filter { $0.role == .panelist }.map(\.personID.wire),
-      ])
-    }
-    let participants: [[String: Any]] = d.participants.map {
-      [
-        "person_id": $0.personID.wire, "role": $0.role.rawValue,
-        "name": nullable($0.personName), "party": nullable($0.personParty),
-        "title": nullable($0.title), "organisation": nullable($0.organisation),
-        "panel": nullable($0.panel),
-      ]
-    }
-    return [
-      "id": event.id.wire, "edition_id": event.editionID.wire,
-      "status": event.status.rawValue, "revision": event.revision, "version": event.version,
-      "title": d.title, "description": d.description, "kind": d.kind.rawValue,
-      "starts_at": RFC3339.format(d.startsAt), "ends_at": RFC3339.format(d.endsAt),
-      "venue_id": nullable(d.venueID?.wire), "organiser_id": d.organiserID.wire,
-      "co_organiser_ids": d.coOrganiserIDs.map(\.wire), "topics": d.topics,
-      "languages": d.languages, "accessibility": d.accessibility.map(\.rawValue),
-      "food_served": d.foodServed, "livestream_url": nullable(d.livestreamURL),
-      "capacity": nullable(d.capacity), "registration_open": d.registrationOpen,
-      "panels": panels, "participants": participants,
-      "source_note": nullable(d.sourceNote),
-      "created_at": RFC3339.format(event.createdAt), "updated_at": RFC3339.format(event.updatedAt),
-      "published_at": nullable(event.publishedAt.map(RFC3339.format)),
-      "cancelled_at": nullable(event.cancelledAt.map(RFC3339.format)),
-      "warnings": warnings.map { ConflictJSON.object($0) },
-    ]
+  static func object(_ event: Event, warnings: [Conflict] = []) -> JSONValue {
+    WireOutputs.event.json(WireOutputs.EventAnswer(event: event, warnings: warnings))
   }
-}
-
-/// A value for JSONSerialization, or JSON null.
-func nullable<T>(_ value: T?) -> Any {
-  value.map { $0 as Any } ?? NSNull()
 }
 
 extension UUID {

@@ -18,11 +18,34 @@ struct FeedQuery: Hashable, Sendable {
   var text: String?
 
   /// Parameters other than these are ignored: calendar clients add cache-busters.
-  static let names = [
-    "year", "day", "organiser", "venue", "person", "topic", "accessibility", "language", "q",
-  ]
+  static let names = parameters.map(\.name)
 
   init() {}
+
+  static let yearMessage = "must be a year, like 2026"
+
+  static let yearParameter = Operation.Parameter.query(
+    "year", Schema.integer(Edition.years), "The edition of this year (by default the latest).")
+
+  /// The parameters as the OpenAPI document describes them, in the order of `names`.
+  static let parameters: [Operation.Parameter] = [
+    yearParameter,
+    .query("day", Schema.string(format: "date"), "Events starting on this day (Europe/Stockholm)."),
+    .query("organiser", Schema.uuid(), "Events of this organiser or co-organiser."),
+    .query("venue", Schema.uuid(), "Events at this venue."),
+    .query(
+      "person", Schema.uuid(), "Events this person moderates, sits on a panel of or speaks at."),
+    .query("topic", Schema.string(), "Events with this topic (case-insensitive)."),
+    .query(
+      "accessibility", Schema.string(pattern: "^(\(features))(,(\(features)))*$"),
+      "Events offering all of these, comma-separated."),
+    .query(
+      "language", Schema.string(pattern: "^[a-z]{2}$"), "Events in this language (ISO 639-1)."),
+    .query("q", Schema.string(), "Text to look for (at most \(textLength) characters)."),
+  ]
+
+  static let features = Accessibility.allCases.map(\.rawValue).joined(separator: "|")
+  static let textLength = 200
 
   /// Reads the query; 422 naming every parameter that is not understood.
   init(_ request: Request) throws(Problem) {
@@ -33,8 +56,8 @@ struct FeedQuery: Hashable, Sendable {
     }
     if let text = request.queryValue("year") {
       year = Int(text)
-      if year == nil || !(1968...2200).contains(year!) {
-        input.add("year", "must be a year, like 2026")
+      if year == nil || !Edition.years.contains(year!) {
+        input.add("year", Self.yearMessage)
       }
     }
     if let text = request.queryValue("day") {
@@ -79,7 +102,9 @@ struct FeedQuery: Hashable, Sendable {
       language = text
     }
     if let text = request.queryValue("q"), !text.isEmpty {
-      if text.count > 200 { input.add("q", "must be at most 200 characters") }
+      if text.count > Self.textLength {
+        input.add("q", "must be at most \(Self.textLength) characters")
+      }
       if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
         input.add("q", "must not contain control characters")
       }

@@ -34,15 +34,69 @@ public struct FeedSettings: Sendable {
 /// The public feeds: iCalendar, RSS and frab schedules, rendered once per programme change
 /// and selection, then answered from memory (304 when the client's ETag matches).
 enum FeedRoutes {
-  static func register(_ router: inout Router) {
-    router.add("GET", "/feeds/program.ics") { try programme($0) }
-    router.add("GET", "/feeds/program.rss") { try changes($0) }
-    router.add("GET", "/feeds/events/{id}.ics") { try event($0) }
-    router.add("GET", "/feeds/people/{id}.ics") { try person($0) }
-    router.add("GET", "/feeds/schedule.xml") { try schedule($0, json: false) }
-    router.add("GET", "/feeds/schedule.json") { try schedule($0, json: true) }
-    router.add("GET", "/api/v1/feeds") { try links($0) }
-  }
+  static let routes: [Route] = [
+    .feed(
+      .get, "/feeds/program.ics",
+      Operation(
+        id: "programmeCalendar", summary: "The public programme as iCalendar", tag: .feeds,
+        description: """
+          Published and cancelled events (cancelled ones as STATUS:CANCELLED), narrowed by \
+          any combination of the filters. Unknown parameters are ignored.
+          """, access: .open, parameters: FeedQuery.parameters, success: .feed(calendarType),
+        errors: [400, 404, 422, 503])
+    ) { try programme($0) },
+    .feed(
+      .get, "/feeds/program.rss",
+      Operation(
+        id: "programmeChanges",
+        summary: "What was published, moved, changed or cancelled, as RSS 2.0", tag: .feeds,
+        access: .open,
+        parameters: FeedQuery.parameters + [
+          .query(
+            "limit",
+            Schema.integer(
+              minimum: 1, maximum: FeedSettings.rssItemsMax, default: FeedSettings.rssItems),
+            "How many of the newest changes.")
+        ], success: .feed("application/rss+xml; charset=utf-8"), errors: [400, 404, 422, 503])
+    ) { try changes($0) },
+    .feed(
+      .get, "/feeds/events/{id}.ics",
+      Operation(
+        id: "eventCalendar", summary: "One public event as iCalendar", tag: .feeds,
+        access: .open, parameters: [.id], success: .feed(calendarType),
+        errors: [400, 404, 503])
+    ) { try event($0) },
+    .feed(
+      .get, "/feeds/people/{id}.ics",
+      Operation(
+        id: "personCalendar",
+        summary: "The public events one person takes part in, as iCalendar", tag: .feeds,
+        access: .open, parameters: [.id], success: .feed(calendarType),
+        errors: [400, 404, 503])
+    ) { try person($0) },
+    .feed(
+      .get, "/feeds/schedule.xml",
+      Operation(
+        id: "frabScheduleXML", summary: "One edition in frab's schedule.xml, for conference apps",
+        tag: .feeds, access: .open, parameters: [FeedQuery.yearParameter],
+        success: .feed("application/xml; charset=utf-8"), errors: [400, 404, 422, 503])
+    ) { try schedule($0, json: false) },
+    .feed(
+      .get, "/feeds/schedule.json",
+      Operation(
+        id: "frabScheduleJSON", summary: "One edition in frab's schedule.json, for conference apps",
+        tag: .feeds, access: .open, parameters: [FeedQuery.yearParameter],
+        success: .feed("application/json; charset=utf-8"), errors: [400, 404, 422, 503])
+    ) { try schedule($0, json: true) },
+    .api(
+      .get, "/api/v1/feeds",
+      Operation(
+        id: "feedLinks", summary: "The feeds of a selection, as https and webcal links",
+        tag: .feeds, access: .open, parameters: FeedQuery.parameters,
+        success: .ok("Links to subscribe to", RegistrationOutputs.feedLinks.component),
+        errors: [400, 404, 422])
+    ) { try links($0) },
+  ]
 
   static let calendarType = "text/calendar; charset=utf-8"
 
@@ -141,8 +195,8 @@ enum FeedRoutes {
   static func schedule(_ c: RequestContext, json: Bool) throws -> Response {
     var year: Int?
     if let text = c.request.queryValue("year") {
-      guard let value = Int(text), (1968...2200).contains(value) else {
-        throw Problem.invalid([FieldProblem(field: "year", message: "must be a year, like 2026")])
+      guard let value = Int(text), Edition.years.contains(value) else {
+        throw Problem.invalid([FieldProblem(field: "year", message: FeedQuery.yearMessage)])
       }
       year = value
     }
@@ -183,14 +237,12 @@ enum FeedRoutes {
     let ics = c.feeds.baseURL + "/feeds/program.ics" + suffix
     let rss = c.feeds.baseURL + "/feeds/program.rss" + suffix
     return JSONOutput.response(
-      [
-        "ics": ["https": ics, "webcal": c.feeds.webcal(ics)],
-        "rss": ["https": rss],
-        "schedule": [
-          "xml": c.feeds.baseURL + "/feeds/schedule.xml",
-          "json": c.feeds.baseURL + "/feeds/schedule.json",
-        ],
-      ], headers: [("Cache-Control", "public, max-age=3600")])
+      RegistrationOutputs.feedLinks.json(
+        .init(
+          ics: ics, webcal: c.feeds.webcal(ics), rss: rss,
+          scheduleXML: c.feeds.baseURL + "/feeds/schedule.xml",
+          scheduleJSON: c.feeds.baseURL + "/feeds/schedule.json")),
+      headers: [("Cache-Control", "public, max-age=3600")])
   }
 
   // MARK: Parts

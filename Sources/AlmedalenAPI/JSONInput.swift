@@ -8,16 +8,14 @@ struct JSONInput {
   private(set) var problems: [FieldProblem] = []
 
   /// Parses a body that must be one JSON object.
-  static func object(_ body: [UInt8]) throws(Problem) -> [String: Any] {
+  static func object(_ body: [UInt8]) throws(Problem) -> [String: JSONValue] {
     guard !body.isEmpty else {
       throw Problem(status: 400, title: "Empty body", detail: "The request needs a JSON object.")
     }
-    guard
-      let value = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
-    else {
+    guard let value = try? JSONParser.parse(body) else {
       throw Problem(status: 400, title: "Malformed JSON", detail: "The body is not valid JSON.")
     }
-    guard let object = value as? [String: Any] else {
+    guard case .object(let object) = value else {
       throw Problem(status: 400, title: "Malformed JSON", detail: "The body must be a JSON object.")
     }
     return object
@@ -28,61 +26,69 @@ struct JSONInput {
   }
 
   /// Refuses keys outside `known`.
-  mutating func onlyKnown(_ object: [String: Any], _ known: Set<String>, at path: String = "") {
+  mutating func onlyKnown(_ object: [String: JSONValue], _ known: Set<String>, at path: String = "")
+  {
     for key in object.keys.sorted() where !known.contains(key) {
       add(join(path, key), "is not a known field")
     }
   }
 
-  mutating func string(_ object: [String: Any], _ key: String, at path: String = "", required: Bool)
+  mutating func string(
+    _ object: [String: JSONValue], _ key: String, at path: String = "", required: Bool
+  )
     -> String?
   {
-    guard let value = object[key], !(value is NSNull) else {
+    guard let value = object[key], value != .null else {
       if required { add(join(path, key), "is required") }
       return nil
     }
-    guard let text = value as? String else {
+    guard case .string(let text) = value else {
       add(join(path, key), "must be a string")
       return nil
     }
     return text
   }
 
-  mutating func int(_ object: [String: Any], _ key: String, at path: String = "", required: Bool)
+  mutating func int(
+    _ object: [String: JSONValue], _ key: String, at path: String = "", required: Bool
+  )
     -> Int?
   {
-    guard let value = object[key], !(value is NSNull) else {
+    guard let value = object[key], value != .null else {
       if required { add(join(path, key), "is required") }
       return nil
     }
-    guard let number = value as? NSNumber, !Self.isBool(number),
-      let int = Int(exactly: number.doubleValue), Double(int) == number.doubleValue
-    else {
+    // A whole number in any spelling: `3`, `3.0` and `3e0` alike.
+    guard case .number(let number) = value, let int = Int(exactly: number) else {
       add(join(path, key), "must be a whole number")
       return nil
     }
     return int
   }
 
-  mutating func double(_ object: [String: Any], _ key: String, at path: String = "") -> Double? {
-    guard let value = object[key], !(value is NSNull) else { return nil }
-    guard let number = value as? NSNumber, !Self.isBool(number), number.doubleValue.isFinite else {
+  mutating func double(_ object: [String: JSONValue], _ key: String, at path: String = "")
+    -> Double?
+  {
+    guard let value = object[key], value != .null else { return nil }
+    guard case .number(let number) = value else {
       add(join(path, key), "must be a number")
       return nil
     }
-    return number.doubleValue
+    return number
   }
 
-  mutating func bool(_ object: [String: Any], _ key: String, at path: String = "") -> Bool? {
-    guard let value = object[key], !(value is NSNull) else { return nil }
-    guard let number = value as? NSNumber, Self.isBool(number) else {
+  mutating func bool(_ object: [String: JSONValue], _ key: String, at path: String = "") -> Bool? {
+    guard let value = object[key], value != .null else { return nil }
+    guard case .bool(let flag) = value else {
       add(join(path, key), "must be true or false")
       return nil
     }
-    return number.boolValue
+    return flag
   }
 
-  mutating func uuid(_ object: [String: Any], _ key: String, at path: String = "", required: Bool)
+  mutating func uuid(
+    _ object: [String: JSONValue], _ key: String, at path: String = "", required: Bool
+  )
     -> UUID?
   {
     guard let text = string(object, key, at: path, required: required) else { return nil }
@@ -93,7 +99,9 @@ struct JSONInput {
     return id
   }
 
-  mutating func time(_ object: [String: Any], _ key: String, at path: String = "", required: Bool)
+  mutating func time(
+    _ object: [String: JSONValue], _ key: String, at path: String = "", required: Bool
+  )
     -> Date?
   {
     guard let text = string(object, key, at: path, required: required) else { return nil }
@@ -104,18 +112,22 @@ struct JSONInput {
     return date
   }
 
-  mutating func day(_ object: [String: Any], _ key: String, required: Bool) -> LocalDay? {
-    guard let text = string(object, key, required: required) else { return nil }
+  mutating func day(
+    _ object: [String: JSONValue], _ key: String, at path: String = "", required: Bool
+  ) -> LocalDay? {
+    guard let text = string(object, key, at: path, required: required) else { return nil }
     guard let day = LocalDay(text) else {
-      add(key, "must be a day, like 2026-06-21")
+      add(join(path, key), "must be a day, like 2026-06-21")
       return nil
     }
     return day
   }
 
-  mutating func array(_ object: [String: Any], _ key: String, at path: String = "") -> [Any]? {
-    guard let value = object[key], !(value is NSNull) else { return nil }
-    guard let list = value as? [Any] else {
+  mutating func array(_ object: [String: JSONValue], _ key: String, at path: String = "")
+    -> [JSONValue]?
+  {
+    guard let value = object[key], value != .null else { return nil }
+    guard case .array(let list) = value else {
       add(join(path, key), "must be an array")
       return nil
     }
@@ -126,11 +138,13 @@ struct JSONInput {
     return list
   }
 
-  mutating func strings(_ object: [String: Any], _ key: String, at path: String = "") -> [String]? {
+  mutating func strings(_ object: [String: JSONValue], _ key: String, at path: String = "")
+    -> [String]?
+  {
     guard let list = array(object, key, at: path) else { return nil }
     var out: [String] = []
     for (index, item) in list.enumerated() {
-      guard let text = item as? String else {
+      guard case .string(let text) = item else {
         add(join(path, key) + "[\(index)]", "must be a string")
         continue
       }
@@ -139,11 +153,12 @@ struct JSONInput {
     return out
   }
 
-  mutating func uuids(_ object: [String: Any], _ key: String, at path: String = "") -> [UUID]? {
+  mutating func uuids(_ object: [String: JSONValue], _ key: String, at path: String = "") -> [UUID]?
+  {
     guard let list = array(object, key, at: path) else { return nil }
     var out: [UUID] = []
     for (index, item) in list.enumerated() {
-      guard let text = item as? String, let id = UUID(uuidString: text) else {
+      guard case .string(let text) = item, let id = UUID(uuidString: text) else {
         add(join(path, key) + "[\(index)]", "must be an id")
         continue
       }
@@ -153,7 +168,8 @@ struct JSONInput {
   }
 
   mutating func enumeration<T: RawRepresentable<String> & CaseIterable>(
-    _ object: [String: Any], _ key: String, _ type: T.Type, at path: String = "", required: Bool
+    _ object: [String: JSONValue], _ key: String, _ type: T.Type, at path: String = "",
+    required: Bool
   ) -> T? {
     guard let text = string(object, key, at: path, required: required) else { return nil }
     guard let value = T(rawValue: text) else {
@@ -166,15 +182,15 @@ struct JSONInput {
   }
 
   mutating func enumerations<T: RawRepresentable<String> & CaseIterable>(
-    _ object: [String: Any], _ key: String, _ type: T.Type
+    _ object: [String: JSONValue], _ key: String, _ type: T.Type, at path: String = ""
   ) -> [T]? {
-    guard let list = strings(object, key) else { return nil }
+    guard let list = strings(object, key, at: path) else { return nil }
     var out: [T] = []
     for (index, text) in list.enumerated() {
       guard let value = T(rawValue: text) else {
         add(
-          "\(key)[\(index)]", "must be one of " + T.allCases.map(\.rawValue).joined(separator: ", ")
-        )
+          join(path, key) + "[\(index)]",
+          "must be one of " + T.allCases.map(\.rawValue).joined(separator: ", "))
         continue
       }
       out.append(value)
@@ -187,10 +203,5 @@ struct JSONInput {
   /// Throws a 422 problem with every field problem, if there are any.
   func check() throws(Problem) {
     if !problems.isEmpty { throw Problem.invalid(problems) }
-  }
-
-  /// JSONSerialization boxes `true` and `false` as NSNumbers of type `c` (char).
-  private static func isBool(_ number: NSNumber) -> Bool {
-    String(cString: number.objCType) == "c"
   }
 }

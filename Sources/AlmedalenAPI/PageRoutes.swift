@@ -9,29 +9,22 @@ import HTTPServer
 /// and the attendee's own registration page. HTML without JavaScript; every answer carries a
 /// Content-Security-Policy, and every form a token that must match a SameSite cookie.
 enum PageRoutes {
-  static func register(_ router: inout Router) {
-    router.add("GET", "/") { try programme($0) }
-    router.add("GET", "/events/{id}") { try event($0) }
-    router.add("POST", "/events/{id}/registrations") { try signUp($0) }
-    router.add("GET", "/people/{id}") { try person($0) }
-    router.add("GET", "/organisers/{id}") { try organiser($0) }
-    router.add("GET", "/registrations/{token}") { try registration($0) }
-    router.add("POST", "/registrations/{token}/cancel") { try cancel($0) }
-    router.add("GET", "/static/site.css") { _ in
+  static let routes: [Route] = [
+    .page(.get, "/") { try programme($0) },
+    .page(.get, "/events/{id}") { try event($0) },
+    .page(.post, "/events/{id}/registrations") { try signUp($0) },
+    .page(.get, "/people/{id}") { try person($0) },
+    .page(.get, "/organisers/{id}") { try organiser($0) },
+    .page(.get, "/registrations/{token}", secret: true) { try registration($0) },
+    .page(.post, "/registrations/{token}/cancel", secret: true) { try cancel($0) },
+    .page(.get, "/static/site.css") { _ in
       Response(
         headers: [
           "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=86400",
           "X-Content-Type-Options": "nosniff",
         ], body: Pages.stylesheet, compressible: true)
-    }
-  }
-
-  /// Paths that are pages rather than API operations (the OpenAPI document leaves them out).
-  static func isPage(_ path: String) -> Bool {
-    path == "/"
-      || ["/events/", "/people/", "/organisers/", "/registrations/", "/static/"]
-        .contains { path.hasPrefix($0) }
-  }
+    },
+  ]
 
   static let securityHeaders: [(String, String)] = [
     (

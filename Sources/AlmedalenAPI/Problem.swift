@@ -4,7 +4,7 @@ public import HTTPServer
 
 /// An RFC 9457 problem: the body of every 4xx and 5xx answer.
 public struct Problem: Error, Sendable {
-  public struct FieldError: Sendable, Encodable {
+  public struct FieldError: Sendable {
     public let field: String
     public let message: String
   }
@@ -38,36 +38,41 @@ public struct Problem: Error, Sendable {
       errors: problems.map { FieldError(field: $0.field, message: $0.message) })
   }
 
-  private struct Body: Encodable {
-    let type: String
-    let title: String
-    let status: Int
-    let detail: String?
-    let errors: [FieldError]?
-    let conflictingEventIds: [String]?
+  static let fieldError = OutputObject<FieldError>(
+    name: "FieldError", fields: [.string("field", \.field), .string("message", \.message)])
 
-    enum CodingKeys: String, CodingKey {
-      case type, title, status, detail, errors
-      case conflictingEventIds = "conflicting_event_ids"
-    }
-  }
+  /// The RFC 9457 body; `detail`, `errors` and `conflicting_event_ids` only when there are
+  /// any.
+  static let wire = OutputObject<Problem>(
+    name: "Problem", description: "RFC 9457 problem details.",
+    fields: [
+      OutputObject.Field(name: "type", schema: Schema.string(description: "Always `about:blank`."))
+      { _ in "about:blank" },
+      .string("title", \.title),
+      OutputObject.Field(name: "status", schema: Schema.integer(minimum: 400, maximum: 599)) {
+        $0.status.json
+      },
+      OutputObject.Field(name: "detail", schema: Schema.string(), required: false) {
+        $0.detail?.json
+      },
+      OutputObject.Field(name: "errors", schema: Schema.array(fieldError.ref), required: false) {
+        $0.errors.isEmpty ? nil : .array($0.errors.map(fieldError.json))
+      },
+      OutputObject.Field(
+        name: "conflicting_event_ids", schema: Schema.array(Schema.uuid()), required: false
+      ) { $0.conflictingEventIDs.isEmpty ? nil : $0.conflictingEventIDs.map(\.wire).json },
+    ], uses: [fieldError.component])
+
+  var body: JSONValue { Self.wire.json(self) }
 
   /// The problem as an HTTP response.
   public func response(allow: String? = nil, retryAfter: String? = nil) -> Response {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let body = Body(
-      type: "about:blank", title: title, status: status, detail: detail,
-      errors: errors.isEmpty ? nil : errors,
-      conflictingEventIds: conflictingEventIDs.isEmpty
-        ? nil : conflictingEventIDs.map(\.wire))
     var headers: HTTPHeaders = ["Content-Type": "application/problem+json"]
     if let allow { headers.set("Allow", allow) }
     if let retryAfter = retryAfter ?? self.retryAfter.map(String.init) {
       headers.set("Retry-After", retryAfter)
     }
     if status == 401 { headers.set("WWW-Authenticate", "Bearer") }
-    return Response(
-      status: status, headers: headers, body: Array((try? encoder.encode(body)) ?? Data()))
+    return Response(status: status, headers: headers, body: body.bytes)
   }
 }

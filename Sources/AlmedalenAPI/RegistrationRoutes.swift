@@ -31,14 +31,78 @@ public struct RegistrationSettings: Sendable {
 /// Attendee data leaves the service only here: to the attendee who holds the secret (their
 /// status, never their name or email) and to the event's organiser or an admin.
 enum RegistrationRoutes {
-  static func register(_ router: inout Router) {
-    router.add("POST", "/api/v1/events/{id}/registrations") { try signUp($0) }
-    router.add("GET", "/api/v1/events/{id}/registrations") { try list($0) }
-    router.add("GET", "/api/v1/registrations/{token}") { try show($0) }
-    router.add("DELETE", "/api/v1/registrations/{token}") { try cancel($0) }
-    router.add("GET", "/feeds/attendee/{token}.ics") { try calendar($0) }
-    router.add("DELETE", "/feeds/attendee/{token}.ics") { try revokeCalendar($0) }
-  }
+  static let routes: [Route] = [
+    .api(
+      .post, "/api/v1/events/{id}/registrations",
+      Operation(
+        id: "signUp", summary: "Sign up for a seat", tag: .registrations,
+        description: """
+          Name and email, nothing more. Confirmed while seats remain, waitlisted after \
+          (with the position). The answer holds the attendee's secret links, shown only \
+          this once: `cancel_url` and `calendar_url` (all their sign-ups as iCalendar). \
+          Signing up again with the same email answers 200 with the existing registration \
+          and no links. Closed, cancelled or past events are 409; drafts 404; too many \
+          attempts from one client or for one email 429 with Retry-After.
+          """, access: .open, parameters: [.id],
+        success: .created(
+          "The registration and its secret links", RegistrationOutputs.signUp.component),
+        errors: [404, 409, 429, 503]), reading: SignUpInput.wire
+    ) { try signUp($0, $1) },
+    .api(
+      .get, "/api/v1/events/{id}/registrations",
+      Operation(
+        id: "listRegistrations", summary: "The event's registrations, with headcounts",
+        tag: .registrations,
+        description: """
+          The event's organiser or an admin. `Accept: text/csv` gives a CSV for Excel \
+          (UTF-8 with BOM, semicolons).
+          """, parameters: [.id],
+        success: Operation.Success(
+          status: 200,
+          json: [
+            "description": "The registrations in arrival order",
+            "content": [
+              "application/json": ["schema": RegistrationOutputs.list.ref],
+              "text/csv": ["schema": ["type": "string"]],
+            ],
+          ], uses: [RegistrationOutputs.list.component]), errors: [403, 404])
+    ) { try list($0) },
+    .api(
+      .get, "/api/v1/registrations/{token}", secret: true,
+      Operation(
+        id: "showRegistration", summary: "The attendee's own registration", tag: .registrations,
+        access: .open, parameters: [.token],
+        success: .ok("Its status", RegistrationOutputs.status.component), errors: [400, 404, 503])
+    ) { try show($0) },
+    .api(
+      .delete, "/api/v1/registrations/{token}", secret: true,
+      Operation(
+        id: "cancelRegistration", summary: "Cancel with the attendee's secret link",
+        tag: .registrations,
+        description: "The first on the waitlist gets the seat at once. Repeating is harmless.",
+        access: .open, parameters: [.token],
+        success: .ok("Cancelled", RegistrationOutputs.cancelled.component), errors: [400, 404, 503])
+    ) { try cancel($0) },
+    .feed(
+      .get, "/feeds/attendee/{token}.ics", secret: true,
+      Operation(
+        id: "attendeeCalendar",
+        summary: "The attendee's own calendar: every seminar they signed up for",
+        tag: .registrations,
+        description: """
+          Waitlisted seats as TENTATIVE, confirmed as CONFIRMED, cancelled events as \
+          CANCELLED.
+          """, access: .open, parameters: [.token], success: .feed(FeedRoutes.calendarType),
+        errors: [400, 404, 503])
+    ) { try calendar($0) },
+    .feed(
+      .delete, "/feeds/attendee/{token}.ics", secret: true,
+      Operation(
+        id: "revokeCalendar", summary: "Stop every calendar link of this attendee",
+        tag: .registrations, access: .open, parameters: [.token],
+        success: .noContent("Revoked"), errors: [400, 404, 503])
+    ) { try revokeCalendar($0) },
+  ]
 
   /// Secrets are base64url of 32 bytes; anything else is not one of ours.
   static func secret(_ c: RequestContext) throws(Problem) -> String {
@@ -53,28 +117,23 @@ enum RegistrationRoutes {
     return token
   }
 
-  static func signUp(_ c: RequestContext) throws -> Response {
+  static func signUp(_ c: RequestContext, _ body: BodyReader<SignUpInput>) throws -> Response {
     let eventID = try c.id("id")
-    let body = try c.jsonBody()
-    var input = JSONInput()
-    input.onlyKnown(body, ["name", "email"])
-    let name = input.string(body, "name", required: true)
-    let email = input.string(body, "email", required: true)
-    try input.check()
-    let signUp = try register(c, eventID: eventID, name: name ?? "", email: email ?? "")
-    var object: [String: Any] = [
-      "event_id": eventID.wire, "status": signUp.registration.status.rawValue,
-      "waitlist_position": signUp.waitlistPosition.map { $0 as Any } ?? NSNull(),
-      "existing": signUp.existing,
-    ]
+    let body = try body.read()
+    let signUp = try register(c, eventID: eventID, name: body.name!, email: body.email!)
+    var answer = RegistrationOutputs.SignUp(
+      eventID: eventID, status: signUp.registration.status, position: signUp.waitlistPosition,
+      existing: signUp.existing)
     if let secret = signUp.secret, let calendarSecret = signUp.calendarSecret {
       let calendar = c.feeds.baseURL + "/feeds/attendee/" + calendarSecret + ".ics"
-      object["cancel_url"] = c.feeds.baseURL + "/api/v1/registrations/" + secret
-      object["calendar_url"] = calendar
-      object["calendar_webcal_url"] = c.feeds.webcal(calendar)
+      answer.cancelURL = c.feeds.baseURL + "/api/v1/registrations/" + secret
+      answer.calendarURL = calendar
+      answer.webcalURL = c.feeds.webcal(calendar)
     }
     return JSONOutput.response(
-      object, status: signUp.existing ? 200 : 201, headers: [("Cache-Control", "no-store")])
+      RegistrationOutputs.signUp.json(answer), status: signUp.existing ? 200 : 201,
+      headers: [("Cache-Control", "no-store")]
+    )
   }
 
   /// One sign-up, from the API or the page's form: both rate limits, then the store.
@@ -116,17 +175,14 @@ enum RegistrationRoutes {
   static func show(_ c: RequestContext) throws -> Response {
     let (registration, position) = try c.store.registrations.find(secret: try secret(c))
     return JSONOutput.response(
-      [
-        "event_id": registration.eventID.wire, "status": registration.status.rawValue,
-        "waitlist_position": position.map { $0 as Any } ?? NSNull(),
-        "registered_at": RFC3339.format(registration.createdAt),
-      ], headers: [("Cache-Control", "no-store")])
+      RegistrationOutputs.status.json(.init(registration: registration, position: position)),
+      headers: [("Cache-Control", "no-store")])
   }
 
   static func cancel(_ c: RequestContext) throws -> Response {
     let registration = try c.store.registrations.cancel(secret: try secret(c))
     return JSONOutput.response(
-      ["event_id": registration.eventID.wire, "status": registration.status.rawValue],
+      RegistrationOutputs.cancelled.json(registration),
       headers: [("Cache-Control", "no-store")])
   }
 
@@ -180,21 +236,11 @@ enum RegistrationRoutes {
         ], body: RegistrationCSV.bytes(rows), compressible: true)
     }
     return JSONOutput.response(
-      [
-        "event_id": event.id.wire, "capacity": event.capacity.map { $0 as Any } ?? NSNull(),
-        "counts": Dictionary(
-          uniqueKeysWithValues: RegistrationStatus.allCases.map { ($0.rawValue, counts[$0] ?? 0) }),
-        "items": rows.map { row -> [String: Any] in
-          [
-            "id": row.registration.id.wire,
-            "name": row.registration.name.map { $0 as Any } ?? NSNull(),
-            "email": row.registration.email.map { $0 as Any } ?? NSNull(),
-            "status": row.registration.status.rawValue,
-            "waitlist_position": row.waitlistPosition.map { $0 as Any } ?? NSNull(),
-            "registered_at": RFC3339.format(row.registration.createdAt),
-          ]
-        },
-      ], headers: [("Cache-Control", "no-store")])
+      RegistrationOutputs.list.json(
+        .init(
+          event: event, counts: counts,
+          entries: rows.map { .init(registration: $0.registration, position: $0.waitlistPosition) }
+        )), headers: [("Cache-Control", "no-store")])
   }
 }
 

@@ -41,7 +41,7 @@ struct RequestContext: Sendable {
   }
 
   /// The JSON body, after checking the media type (415) and that it parses (400).
-  func jsonBody() throws(Problem) -> [String: Any] {
+  func jsonBody() throws(Problem) -> [String: JSONValue] {
     guard request.contentType?.isJSON == true else {
       throw Problem(
         status: 415, title: "Unsupported media type",

@@ -1,65 +1,70 @@
 import HTTPServer
 
-/// Matches a request's method and path segments to a handler. A path that exists with
-/// another method answers 405 with `Allow`.
+/// Matches a request's method and path segments to a route of the table. A path that exists
+/// with another method answers 405 with `Allow`.
 struct Router: Sendable {
-  typealias Handler = @Sendable (RequestContext) throws -> Response
+  let routes: [Route]
 
-  private struct Route: Sendable {
-    let method: String
-    let pattern: [String]
-    let handler: Handler
+  init(_ routes: [Route]) {
+    var seen = Set<String>()
+    for route in routes {
+      precondition(
+        seen.insert(route.method.rawValue + " " + route.path).inserted,
+        "\(route.method.rawValue) \(route.path) is declared twice")
+    }
+    self.routes = routes
   }
 
-  private var routes: [Route] = []
-
-  /// Adds a route; `pattern` like `/api/v1/events/{id}/publish`.
-  mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
-    routes.append(
-      Route(
-        method: method, pattern: pattern.split(separator: "/").map(String.init), handler: handler))
-  }
-
-  /// Every route as (method, pattern), for the OpenAPI test.
-  var table: [(method: String, path: String)] {
-    routes.map { ($0.method, "/" + $0.pattern.joined(separator: "/")) }
-  }
-
-  func route(_ request: Request) -> (Handler, [String: String])? {
-    routeOrMethods(request).handler
-  }
-
-  /// The handler and its path parameters, or the methods the path allows.
+  /// The route and its path parameters, or the methods the path allows.
   func routeOrMethods(_ request: Request) -> (
-    handler: (Handler, [String: String])?, allowed: [String]
+    match: (route: Route, parameters: [String: String])?, allowed: [String]
   ) {
     var segments = request.pathSegments
     if segments.last == "" { segments.removeLast() }
     var allowed: [String] = []
-    for route in routes where route.pattern.count == segments.count {
-      var parameters: [String: String] = [:]
-      var matches = true
-      for (part, segment) in zip(route.pattern, segments) {
-        if part.hasPrefix("{"), let close = part.firstIndex(of: "}") {
-          // `{id}` or `{id}.ics`: a parameter, perhaps with a fixed suffix.
-          let suffix = part[part.index(after: close)...]
-          guard segment.count > suffix.count, segment.hasSuffix(suffix) else {
-            matches = false
-            break
-          }
-          parameters[String(part[part.index(after: part.startIndex)..<close])] = String(
-            segment.dropLast(suffix.count))
-        } else if part != segment {
-          matches = false
-          break
-        }
+    for route in routes {
+      guard let parameters = route.match(segments) else { continue }
+      let method = route.method.rawValue
+      if method == request.method || (request.method == "HEAD" && route.method == .get) {
+        return ((route, parameters), [])
       }
-      guard matches else { continue }
-      if route.method == request.method || (request.method == "HEAD" && route.method == "GET") {
-        return ((route.handler, parameters), [])
-      }
-      allowed.append(route.method)
+      allowed.append(method)
     }
     return (nil, allowed)
+  }
+
+  /// The access log's view of a path: a secret route's pattern, never its path. Whatever
+  /// follows a secret route's literal prefix may hold a secret (with a trailing slash, or a
+  /// mistyped suffix), so such a path is logged as the first secret pattern under that prefix
+  /// even when it matches no route.
+  func loggedPath(_ request: Request) -> String {
+    var segments = request.pathSegments
+    if segments.last == "" { segments.removeLast() }
+    if let route = routes.first(where: { $0.secret && $0.match(segments) != nil }) {
+      return route.path
+    }
+    for route in routes {
+      if let prefix = route.secretPrefix, request.path.hasPrefix(prefix) { return route.path }
+    }
+    return request.path
+  }
+
+  /// `Disallow` lines for robots.txt: for each route kept from crawlers, the shortest
+  /// prefix at a segment boundary that holds no route crawlers may read.
+  var disallowedPrefixes: [String] {
+    var prefixes = Set<String>()
+    for route in routes where route.hiddenFromCrawlers {
+      let literal = route.segments.prefix { !$0.hasPrefix("{") }
+      let free = (0...literal.count).lazy.map { "/" + literal.prefix($0).map { $0 + "/" }.joined() }
+        .first { prefix in
+          !routes.contains { !$0.hiddenFromCrawlers && ($0.path + "/").hasPrefix(prefix) }
+        }
+      // With every prefix shared by a readable route, the route's own path.
+      prefixes.insert(free ?? route.path)
+    }
+    // A prefix inside another says nothing more.
+    return prefixes.filter { prefix in
+      !prefixes.contains { $0 != prefix && prefix.hasPrefix($0) }
+    }.sorted()
   }
 }

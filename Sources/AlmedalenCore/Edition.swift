@@ -8,6 +8,11 @@ public struct Edition: Hashable, Sendable, Identifiable {
   public var firstDay: LocalDay
   public var lastDay: LocalDay
 
+  /// The years an edition may have: from the first Almedalsveckan on. Feeds' `year` and the
+  /// API's schemas take their bounds from here.
+  public static let years = 1968...2200
+  public static let nameLength = 200
+
   public init(id: UUID = UUID(), year: Int, name: String, firstDay: LocalDay, lastDay: LocalDay) {
     self.id = id
     self.year = year
@@ -32,8 +37,10 @@ public struct Edition: Hashable, Sendable, Identifiable {
   /// Checks every rule; throws `ValidationError` with every problem.
   public func validate() throws {
     var validator = Validator()
-    if !(1968...2200).contains(year) { validator.add("year", "must be between 1968 and 2200") }
-    validator.requireLine(name, "name", maxLength: 200)
+    if !Self.years.contains(year) {
+      validator.add("year", "must be between \(Self.years.lowerBound) and \(Self.years.upperBound)")
+    }
+    validator.requireLine(name, "name", maxLength: Self.nameLength)
     if firstDay.year != year { validator.add("first_day", "must be in the edition's year") }
     if lastDay < firstDay {
       validator.add("last_day", "must not be before first_day")

@@ -105,13 +105,15 @@ public struct EventDetails: Hashable, Sendable {
       v.add("accessibility", "must not repeat a feature")
     }
     v.optionalWebURL(livestreamURL, "livestream_url")
-    if let capacity, !(0...100_000).contains(capacity) {
-      v.add("capacity", "must be between 0 and 100000")
+    if let capacity, !FieldLimits.capacity.contains(capacity) {
+      v.add(
+        "capacity",
+        "must be between \(FieldLimits.capacity.lowerBound) and \(FieldLimits.capacity.upperBound)")
     }
     if registrationOpen && capacity == nil {
       v.add("capacity", "is required when registration is open")
     }
-    if let sourceNote { v.paragraph(sourceNote, "source_note", maxLength: 2000) }
+    if let sourceNote { v.paragraph(sourceNote, "source_note", maxLength: FieldLimits.paragraph) }
     validatePanels(&v)
     validateParticipants(&v)
     try v.check()
@@ -121,7 +123,7 @@ public struct EventDetails: Hashable, Sendable {
     if panels.count > Limits.panels { v.add("panels", "at most \(Limits.panels) panels") }
     for (index, panel) in panels.enumerated() {
       let field = "panels[\(index)]"
-      v.optionalLine(panel.title, "\(field).title", maxLength: 300)
+      v.optionalLine(panel.title, "\(field).title", maxLength: FieldLimits.line)
       switch (panel.startsAt, panel.endsAt) {
       case (nil, nil): break
       case (let start?, let end?):
@@ -143,8 +145,8 @@ public struct EventDetails: Hashable, Sendable {
     var seen = Set<String>()
     for (index, participant) in participants.enumerated() {
       let field = "participants[\(index)]"
-      v.optionalLine(participant.title, "\(field).title", maxLength: 300)
-      v.optionalLine(participant.organisation, "\(field).organisation", maxLength: 300)
+      v.optionalLine(participant.title, "\(field).title", maxLength: FieldLimits.line)
+      v.optionalLine(participant.organisation, "\(field).organisation", maxLength: FieldLimits.line)
       if let panel = participant.panel, !panels.indices.contains(panel) {
         v.add("\(field).panel", "names no panel of this event")
       }

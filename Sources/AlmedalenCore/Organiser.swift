@@ -19,7 +19,7 @@ public struct Organiser: Hashable, Sendable, Identifiable {
 
   public func validate() throws {
     var validator = Validator()
-    validator.requireLine(name, "name", maxLength: 200)
+    validator.requireLine(name, "name", maxLength: FieldLimits.name)
     validator.optionalEmail(contactEmail, "contact_email")
     validator.optionalWebURL(website, "website")
     try validator.check()

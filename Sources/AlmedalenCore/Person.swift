@@ -25,10 +25,10 @@ public struct Person: Hashable, Sendable, Identifiable {
 
   public func validate() throws {
     var validator = Validator()
-    validator.requireLine(name, "name", maxLength: 200)
-    validator.optionalLine(title, "title", maxLength: 300)
-    validator.optionalLine(organisation, "organisation", maxLength: 300)
-    validator.optionalLine(party, "party", maxLength: 20)
+    validator.requireLine(name, "name", maxLength: FieldLimits.name)
+    validator.optionalLine(title, "title", maxLength: FieldLimits.line)
+    validator.optionalLine(organisation, "organisation", maxLength: FieldLimits.line)
+    validator.optionalLine(party, "party", maxLength: FieldLimits.party)
     try validator.check()
   }
 }

@@ -35,7 +35,7 @@ public struct Registration: Hashable, Sendable, Identifiable {
   /// Checks a sign-up's name and email.
   public static func validate(name: String, email: String) throws {
     var validator = Validator()
-    validator.requireLine(name, "name", maxLength: 200)
+    validator.requireLine(name, "name", maxLength: FieldLimits.name)
     if email.isEmpty {
       validator.add("email", "must not be empty")
     } else {

@@ -27,9 +27,11 @@ public struct Venue: Hashable, Sendable, Identifiable {
 
   public func validate() throws {
     var validator = Validator()
-    validator.requireLine(name, "name", maxLength: 200)
-    validator.optionalLine(address, "address", maxLength: 300)
-    if let description { validator.paragraph(description, "description", maxLength: 2000) }
+    validator.requireLine(name, "name", maxLength: FieldLimits.name)
+    validator.optionalLine(address, "address", maxLength: FieldLimits.line)
+    if let description {
+      validator.paragraph(description, "description", maxLength: FieldLimits.paragraph)
+    }
     if let coordinate {
       if !(-90...90).contains(coordinate.latitude) || coordinate.latitude.isNaN {
         validator.add("latitude", "must be between -90 and 90")
@@ -38,8 +40,10 @@ public struct Venue: Hashable, Sendable, Identifiable {
         validator.add("longitude", "must be between -180 and 180")
       }
     }
-    if let capacity, !(0...100_000).contains(capacity) {
-      validator.add("capacity", "must be between 0 and 100000")
+    if let capacity, !FieldLimits.capacity.contains(capacity) {
+      validator.add(
+        "capacity",
+        "must be between \(FieldLimits.capacity.lowerBound) and \(FieldLimits.capacity.upperBound)")
     }
     if Set(accessibility).count != accessibility.count {
       validator.add("accessibility", "must not repeat a feature")

@@ -1,0 +1,119 @@
+import AlmedalenStore
+import Foundation
+import HTTPServer
+import Postgres
+import Testing
+
+@testable import AlmedalenAPI
+
+/// The route table is the one place a route is declared: these check that what is derived
+/// from it (the document, the log's redaction, robots.txt, error rendering) covers every
+/// route, and that a route cannot be declared without what those need.
+@Suite struct RouteTableTests {
+  let routes = Application.router.routes
+
+  var document: [String: Any] {
+    get throws {
+      try #require(
+        try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json)) as? [String: Any])
+    }
+  }
+
+  /// `/feeds/attendee/{token}.ics` with `value` for every parameter.
+  func target(_ route: Route, _ value: String) -> String {
+    "/"
+      + route.segments.map { segment in
+        guard segment.hasPrefix("{"), let close = segment.firstIndex(of: "}") else {
+          return segment
+        }
+        return value + segment[segment.index(after: close)...]
+      }.joined(separator: "/")
+  }
+
+  @Test func everyAPIRouteIsItsOperationInTheDocument() throws {
+    let paths = try #require(try document["paths"] as? [String: [String: Any]])
+    for route in routes {
+      let documented = paths[route.path]?[route.method.rawValue.lowercased()] as? [String: Any]
+      if let operation = route.operation {
+        #expect(documented?["operationId"] as? String == operation.id, "\(route.path)")
+      } else {
+        #expect(documented == nil, "the page \(route.path) is in the API's document")
+      }
+    }
+    let operations = paths.values.reduce(0) { $0 + $1.count }
+    #expect(operations == routes.filter { !$0.isPage }.count)
+  }
+
+  @Test func everySecretRouteIsLoggedAsItsPattern() throws {
+    let secret = "Qx3_kL9-vT2mN8pR4sW6yZ0aB5cD7eF1gH3iJ5kL7mN"
+    let secretRoutes = routes.filter(\.secret)
+    #expect(secretRoutes.count == 6)
+    for route in secretRoutes {
+      let path = target(route, secret)
+      for variant in [path, path + "/", path + "x", path + "?utm_source=mejl", path + "/more"] {
+        let logged = Application.loggedPath(
+          try Request(method: route.method.rawValue, target: variant))
+        #expect(!logged.contains(secret.dropFirst()), "\(variant) is logged as \(logged)")
+      }
+      #expect(
+        Application.loggedPath(try Request(method: route.method.rawValue, target: path))
+          == route.path)
+    }
+    // Whatever follows a secret prefix, matched or not, stays out of the log.
+    let stray = Application.loggedPath(
+      try Request(method: "GET", target: "/feeds/attendee/\(secret).icz"))
+    #expect(stray == "/feeds/attendee/{token}.ics")
+    // A route without a secret is logged as it is.
+    let plain = Application.loggedPath(
+      try Request(method: "GET", target: "/feeds/events/\(UUID().uuidString).ics?x=1"))
+    #expect(plain.hasPrefix("/feeds/events/") && plain.hasSuffix(".ics"))
+  }
+
+  @Test func aTokenPathCannotBeDeclaredWithoutBeingSecret() async {
+    await #expect(processExitsWith: .failure) {
+      _ = Route.page(.get, "/tickets/{token}") { _ in Response(status: 204) }
+    }
+    await #expect(processExitsWith: .failure) {
+      _ = Route.page(.get, "/tickets", secret: true) { _ in Response(status: 204) }
+    }
+  }
+
+  @Test func aRouteCannotBeDeclaredTwice() async {
+    await #expect(processExitsWith: .failure) {
+      let page = Route.page(.get, "/twice") { _ in Response(status: 204) }
+      _ = Router([page, page])
+    }
+  }
+
+  @Test func robotsKeepsCrawlersFromHiddenRoutesAndOnlyThose() throws {
+    let text = String(decoding: Application.robots, as: UTF8.self)
+    #expect(text == "User-agent: *\nDisallow: /api/\nDisallow: /feeds/attendee/\n")
+    let disallowed = Application.router.disallowedPrefixes
+    for route in routes {
+      let covered = disallowed.contains { (route.path + "/").hasPrefix($0) }
+      #expect(covered == route.hiddenFromCrawlers, "\(route.method.rawValue) \(route.path)")
+    }
+  }
+
+  @Test func theDocumentIsTheSameBytesEveryTime() throws {
+    let again = OpenAPIDocument.document(Application.router).bytes
+    #expect(again == OpenAPIDocument.json)
+    #expect(OpenAPIDocument.json.count > 50_000)
+  }
+
+  /// Pages answer their errors as HTML, the API as problem+json; the table says which.
+  @Test func pagesAnswerErrorsAsHTMLAndTheAPIAsProblems() throws {
+    let application = Application(
+      store: FestivalStore(
+        pool: ConnectionPool(
+          conninfo: "host=/nonexistent/almedalen-route-test dbname=none connect_timeout=1",
+          maxConnections: 1)))
+    let page = try application.respond(to: try Request(method: "GET", target: "/events/nope"))
+    #expect(page.status == 404)
+    #expect(page.headers["Content-Type"] == "text/html; charset=utf-8")
+    let api = try application.respond(
+      to: try Request(method: "GET", target: "/feeds/events/nope.ics"))
+    #expect(api.status == 404)
+    #expect(api.headers["Content-Type"] == "application/problem+json")
+  }
+}
