@@ -30,7 +30,7 @@ let package = Package(
     .target(name: "Postgres", dependencies: ["CLibPQ", "CivilDates"], swiftSettings: strict),
     // Fresh throwaway databases on the server that scripts/test starts; tests only.
     .target(name: "PostgresTesting", dependencies: ["Postgres"], swiftSettings: strict),
-    // Raw TCP clients for the HTTP tests; tests only.
+    // A raw HTTP/1.1 client over TCP for the HTTP tests; tests only.
     .target(name: "LoopbackTesting", swiftSettings: strict),
     // HTTP/1.1 on sockets; knows nothing of the festival.
     // Linux's epoll, eventfd and TCP headers, which Glibc's module map leaves out.
@@ -73,6 +73,15 @@ let package = Package(
       ],
       swiftSettings: strict
     ),
+    // The service's tests' support: factories, the Visby fixtures, databases copied from a
+    // migrated template, the API client; tests only.
+    .target(
+      name: "AlmedalenTesting",
+      dependencies: [
+        "AlmedalenCore", "AlmedalenFeeds", "AlmedalenStore", "LoopbackTesting", "Postgres",
+        "PostgresTesting",
+      ],
+      swiftSettings: strict),
     .executableTarget(
       name: "almedalen",
       dependencies: [
@@ -92,25 +101,26 @@ let package = Package(
     .testTarget(name: "ByteWritingTests", dependencies: ["ByteWriting"], swiftSettings: strict),
     .testTarget(
       name: "AlmedalenPagesTests",
-      dependencies: ["AlmedalenPages", "AlmedalenFeeds", "AlmedalenCore"],
+      dependencies: ["AlmedalenPages", "AlmedalenFeeds", "AlmedalenCore", "AlmedalenTesting"],
       swiftSettings: strict),
     .testTarget(
       name: "AlmedalenFeedsTests",
-      dependencies: ["AlmedalenFeeds", "AlmedalenCore", "FeedFuzzing"],
+      dependencies: ["AlmedalenFeeds", "AlmedalenCore", "FeedFuzzing", "AlmedalenTesting"],
       exclude: ["FuzzCorpus"],
       swiftSettings: strict),
     .testTarget(
       name: "AlmedalenStoreTests",
       dependencies: [
-        "AlmedalenStore", "AlmedalenCore", "AlmedalenSeed", "Postgres", "PostgresTesting",
+        "AlmedalenStore", "AlmedalenCore", "AlmedalenSeed", "AlmedalenTesting", "Postgres",
+        "PostgresTesting",
       ],
       swiftSettings: strict
     ),
     .testTarget(
       name: "AlmedalenAPITests",
       dependencies: [
-        "AlmedalenAPI", "AlmedalenStore", "AlmedalenCore", "HTTPServer", "Postgres",
-        "PostgresTesting",
+        "AlmedalenAPI", "AlmedalenStore", "AlmedalenCore", "AlmedalenTesting", "HTTPServer",
+        "LoopbackTesting", "Postgres", "PostgresTesting",
       ],
       swiftSettings: strict),
   ]

@@ -3,16 +3,16 @@
 #endif
 
 /// A socket call that failed in a test client, with `strerror`'s words.
-public struct LoopbackError: Error, CustomStringConvertible, Sendable {
-  public let description: String
-  public init(_ description: String) { self.description = description }
+package struct LoopbackError: Error, CustomStringConvertible, Sendable {
+  package let description: String
+  package init(_ description: String) { self.description = description }
 }
 
 /// Raw TCP to a server on 127.0.0.1, for tests that must control every byte on the wire.
-public enum Loopback {
+package enum Loopback {
   /// A connected, blocking socket with TCP_NODELAY; `send` gives up after
   /// `sendTimeoutSeconds` when the server stops reading.
-  public static func connect(port: Int, sendTimeoutSeconds: Int = 5) throws(LoopbackError)
+  package static func connect(port: Int, sendTimeoutSeconds: Int = 5) throws(LoopbackError)
     -> Int32
   {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -39,7 +39,7 @@ public enum Loopback {
   }
 
   /// Sends every byte, retrying after interrupts.
-  public static func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws(LoopbackError) {
+  package static func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws(LoopbackError) {
     var offset = 0
     while offset < bytes.count {
       let sent = bytes.withUnsafeBytes {

@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs `body` on `count` threads released together (so they really race, as concurrent
 /// requests do), and returns their results in order.
-public func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -> T)
+package func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -> T)
   -> [T]
 {
   let results = ThreadResults<T>(count: count)

@@ -1,5 +1,5 @@
 import Foundation
-public import Postgres
+package import Postgres
 
 #if canImport(Glibc)
   import Glibc
@@ -18,35 +18,49 @@ public import Postgres
 /// defer { try? database.drop() }
 /// let connection = try database.connect()
 /// ```
-public struct TestDatabase: Sendable {
+package struct TestDatabase: Sendable {
   /// The database's name: the prefix, an underscore and a random suffix, all lowercase.
-  public let name: String
+  package let name: String
   /// A conninfo (or URI) for the new database, with everything else from `DATABASE_URL`.
-  public let conninfo: String
+  package let conninfo: String
 
-  /// Creates a database with a unique name on the test server.
-  public static func create(prefix: String = "test") throws -> TestDatabase {
+  /// Creates an empty database with a unique name on the test server.
+  package static func create(prefix: String = "test") throws -> TestDatabase {
+    try create(prefix: prefix, clause: "")
+  }
+
+  /// Creates a database with a unique name as a copy of `template`, building the template
+  /// first if no one has yet.
+  package static func create(prefix: String = "test", template: TestTemplate) throws
+    -> TestDatabase
+  {
+    try template.ensure()
+    return try create(
+      prefix: prefix, clause: " TEMPLATE \(Connection.quoteIdentifier(template.name))")
+  }
+
+  private static func create(prefix: String, clause: String) throws -> TestDatabase {
     let admin = try adminConninfo()
     let name = uniqueName(prefix: prefix)
     let connection = try Connection(admin)
-    try connection.executeScript("CREATE DATABASE \(Connection.quoteIdentifier(name))")
+    try connection.executeScript("CREATE DATABASE \(Connection.quoteIdentifier(name))" + clause)
     return TestDatabase(name: name, conninfo: conninfo(admin, replacingDatabaseWith: name))
   }
 
   /// Opens a new connection to this database.
-  public func connect() throws -> Connection {
+  package func connect() throws -> Connection {
     try Connection(conninfo)
   }
 
   /// Drops the database, closing any connections still open to it.
-  public func drop() throws {
+  package func drop() throws {
     let connection = try Connection(try Self.adminConninfo())
     try connection.executeScript(
       "DROP DATABASE IF EXISTS \(Connection.quoteIdentifier(name)) WITH (FORCE)")
   }
 
   /// `DATABASE_URL`: a superuser connection to database `postgres` on the test server.
-  public static func adminConninfo() throws -> String {
+  package static func adminConninfo() throws -> String {
     guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
       throw TestDatabaseError(
         "DATABASE_URL is not set: run the tests with scripts/test, which starts PostgreSQL")
@@ -66,7 +80,7 @@ public struct TestDatabase: Sendable {
   /// restarted postmaster (a grandchild that stays running) inherits it too, so
   /// `waitUntilExit()` would never return. For the same reason the child gets no descriptor
   /// of ours beyond stdin (/dev/null), stdout and stderr.
-  public static func restartServer() throws {
+  package static func restartServer() throws {
     guard let path = ProcessInfo.processInfo.environment["ALMEDALEN_TEST_PG_RESTART"],
       !path.isEmpty
     else {
@@ -149,7 +163,7 @@ public struct TestDatabase: Sendable {
   /// `conninfo` with its database replaced by `name`: in a `postgresql://` URI the path is
   /// rewritten; a key=value conninfo gets ` dbname=name` appended (libpq takes the last).
   /// `name` must need no quoting or percent-encoding (see `uniqueName`).
-  public static func conninfo(_ conninfo: String, replacingDatabaseWith name: String) -> String {
+  package static func conninfo(_ conninfo: String, replacingDatabaseWith name: String) -> String {
     let text = conninfo.trimmingCharacters(in: .whitespaces)
     guard let scheme = ["postgresql://", "postgres://"].first(where: { text.hasPrefix($0) })
     else {
@@ -168,7 +182,7 @@ public struct TestDatabase: Sendable {
 }
 
 /// Why the test database helper could not do its job.
-public struct TestDatabaseError: Error, Sendable, CustomStringConvertible {
-  public let description: String
-  init(_ description: String) { self.description = description }
+package struct TestDatabaseError: Error, Sendable, CustomStringConvertible {
+  package let description: String
+  package init(_ description: String) { self.description = description }
 }

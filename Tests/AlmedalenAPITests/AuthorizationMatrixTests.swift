@@ -1,6 +1,7 @@
 import AlmedalenAPI
 import AlmedalenCore
 import AlmedalenStore
+import AlmedalenTesting
 import Foundation
 import Testing
 

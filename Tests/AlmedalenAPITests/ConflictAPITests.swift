@@ -1,5 +1,6 @@
 import AlmedalenCore
 import AlmedalenStore
+import AlmedalenTesting
 import Foundation
 import PostgresTesting
 import Testing
@@ -38,7 +39,7 @@ import Testing
       // A published event cannot move onto a taken slot either.
       let moved = try own.patch(
         "/api/v1/events/\(afterwards.id)",
-        ["starts_at": visby(day: 23, 12, 45), "ends_at": visby(day: 23, 13, 45)],
+        ["starts_at": Visby.wire(day: 23, 12, 45), "ends_at": Visby.wire(day: 23, 13, 45)],
         ifMatch: etag(2))
       expectProblem(moved, 409)
       #expect(moved.json["conflicting_event_ids"] as? [String] == [first.id], "\(moved)")

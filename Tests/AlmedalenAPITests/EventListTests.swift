@@ -1,5 +1,6 @@
 import AlmedalenCore
 import AlmedalenStore
+import AlmedalenTesting
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import AlmedalenCore
 import AlmedalenStore
+import AlmedalenTesting
 import Foundation
 import Testing
 
@@ -85,9 +86,9 @@ import Testing
         ("no offset", ["starts_at": "2026-06-23T12:00:00"], ["starts_at"]),
         ("a space for the T", ["ends_at": "2026-06-23 13:00:00+02:00"], ["ends_at"]),
         ("no such day", ["starts_at": "2026-06-31T12:00:00+02:00"], ["starts_at"]),
-        ("ends before it starts", ["ends_at": visby(day: 23, 11)], ["ends_at"]),
-        ("ends as it starts", ["ends_at": visby(day: 23, 12)], ["ends_at"]),
-        ("longer than a day", ["ends_at": visby(day: 24, 13)], ["ends_at"]),
+        ("ends before it starts", ["ends_at": Visby.wire(day: 23, 11)], ["ends_at"]),
+        ("ends as it starts", ["ends_at": Visby.wire(day: 23, 12)], ["ends_at"]),
+        ("longer than a day", ["ends_at": Visby.wire(day: 24, 13)], ["ends_at"]),
         (
           "before the festival",
           ["starts_at": "2026-06-20T12:00:00+02:00", "ends_at": "2026-06-20T13:00:00+02:00"],
@@ -100,7 +101,7 @@ import Testing
         ),
         (
           "runs past the last day",
-          ["starts_at": visby(day: 28, 23, 30), "ends_at": "2026-06-29T00:30:00+02:00"],
+          ["starts_at": Visby.wire(day: 28, 23, 30), "ends_at": "2026-06-29T00:30:00+02:00"],
           ["starts_at"]
         ),
         ("control character in the title", ["title": "Vård\u{0}och omsorg"], ["title"]),
@@ -161,14 +162,18 @@ import Testing
           "panel outside the event",
           [
             "panels": [
-              ["title": "Ett", "starts_at": visby(day: 23, 11), "ends_at": visby(day: 23, 12, 30)]
+              [
+                "title": "Ett", "starts_at": Visby.wire(day: 23, 11),
+                "ends_at": Visby.wire(day: 23, 12, 30),
+              ]
             ]
           ],
           ["panels[0].starts_at"]
         ),
         (
           "panel with only a start",
-          ["panels": [["title": "Ett", "starts_at": visby(day: 23, 12)]]], ["panels[0].ends_at"]
+          ["panels": [["title": "Ett", "starts_at": Visby.wire(day: 23, 12)]]],
+          ["panels[0].ends_at"]
         ),
       ]
       for (name, change, expected) in cases {
@@ -264,7 +269,7 @@ import Testing
       let stored = try fixture.store.events.get(UUID(uuidString: created.id)!)
       let refusals: [(String, [String: Any], Int)] = [
         ("bad time", ["starts_at": "2026-06-23T12:00"], 422),
-        ("ends before it starts", ["ends_at": visby(day: 23, 11)], 422),
+        ("ends before it starts", ["ends_at": Visby.wire(day: 23, 11)], 422),
         (
           "outside the festival",
           ["starts_at": "2026-08-01T12:00:00+02:00", "ends_at": "2026-08-01T13:00:00+02:00"], 422

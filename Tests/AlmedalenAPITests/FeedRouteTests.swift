@@ -1,8 +1,10 @@
 import AlmedalenAPI
 import AlmedalenCore
 import AlmedalenStore
+import AlmedalenTesting
 import Foundation
 import HTTPServer
+import LoopbackTesting
 import Postgres
 import Testing
 
@@ -250,7 +252,7 @@ import Testing
         try admin.patch(
           "/api/v1/events/\(id)",
           [
-            "starts_at": visby(day: 23, 14), "ends_at": visby(day: 23, 15),
+            "starts_at": Visby.wire(day: 23, 14), "ends_at": Visby.wire(day: 23, 15),
             "venue_id": fixture.otherVenue.id.wire,
           ], ifMatch: current.header("ETag")
         ).status == 200)

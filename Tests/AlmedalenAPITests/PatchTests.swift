@@ -1,6 +1,7 @@
 import AlmedalenCore
 import AlmedalenStore
 import Foundation
+import LoopbackTesting
 import Testing
 
 /// PATCH changes only the fields it names.

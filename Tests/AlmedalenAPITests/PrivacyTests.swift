@@ -3,6 +3,7 @@ import AlmedalenCore
 import AlmedalenStore
 import Foundation
 import HTTPServer
+import LoopbackTesting
 import Postgres
 import Synchronization
 import Testing

@@ -1,8 +1,10 @@
 import AlmedalenAPI
 import AlmedalenCore
 import AlmedalenStore
+import AlmedalenTesting
 import Foundation
 import HTTPServer
+import LoopbackTesting
 import Postgres
 import PostgresTesting
 import Testing

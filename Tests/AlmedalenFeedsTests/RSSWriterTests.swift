@@ -1,23 +1,19 @@
 import AlmedalenCore
+import AlmedalenTesting
 import Foundation
 import Testing
 
 @testable import AlmedalenFeeds
 
-#if canImport(FoundationXML)
-  import FoundationXML
-#endif
-
-/// Events, changes and a parser shared by the RSS and frab tests.
-enum RSSFixtures {
-  static func date(_ text: String) -> Date { RFC3339.parse(text)! }
-
-  /// A UUID that reads as the number it was made from, so failures are easy to trace.
-  static func uuid(_ number: Int, group: String = "4000") -> UUID {
-    let digits = String(number)
-    let padded = String(repeating: "0", count: 12 - digits.count) + digits
-    return UUID(uuidString: "00000000-0000-" + group + "-8000-" + padded)!
-  }
+/// The RSS and frab tests' programme and changes: 3 July 2012, ids in groups 4000–4004.
+enum RSSFixtures: OfflineProgramme {
+  static let idGroup = 4000
+  static let defaultStart = "2012-07-03T12:00:00+02:00"
+  static let defaultEnd = "2012-07-03T13:00:00+02:00"
+  static let defaultTopics: [String] = []
+  static let createdAt = "2012-06-01T10:00:00Z"
+  static let defaultRevisedAt = "2012-06-20T10:00:00Z"
+  static let cancelledAt: String? = nil
 
   static let donners = Venue(
     id: uuid(1, group: "4001"), name: "Donners plats", address: "Donners plats 1, Visby")
@@ -32,7 +28,7 @@ enum RSSFixtures {
     baseURL: "https://almedalen.example")
 
   static let edition = Edition(
-    id: uuid(1, group: "4002"), year: 2012, name: "Almedalsveckan 2012",
+    id: editionID, year: 2012, name: "Almedalsveckan 2012",
     firstDay: LocalDay("2012-07-01")!, lastDay: LocalDay("2012-07-06")!)
 
   /// A hostile string: markup, a CDATA terminator, XML-forbidden characters, an emoji, a
@@ -43,33 +39,6 @@ enum RSSFixtures {
   static let hostileClean =
     "]]></item><item><title>x & <b>\"q\" 'a' 🎉 \u{200F}rtl\nrad två\ttab"
 
-  static func event(
-    number: Int = 1, title: String = "Vård i hela landet", description: String = "",
-    kind: EventKind = .seminar, start: String = "2012-07-03T12:00:00+02:00",
-    end: String = "2012-07-03T13:00:00+02:00", venue: Venue? = donners,
-    status: EventStatus = .published, organiser: String = "Region Gotland",
-    coOrganisers: [String] = [], topics: [String] = [], languages: [String] = ["sv"],
-    panels: [Panel] = [], participants: [Participation] = [], livestreamURL: String? = nil,
-    revisedAt: String = "2012-06-20T10:00:00Z",
-    pageURL: String? = nil
-  ) -> FeedEvent {
-    let details = EventDetails(
-      title: title, description: description, kind: kind, startsAt: date(start),
-      endsAt: date(end), venueID: venue?.id, organiserID: uuid(9, group: "4003"),
-      topics: topics, languages: languages, livestreamURL: livestreamURL, panels: panels,
-      participants: participants)
-    let stored = Event(
-      id: uuid(number), editionID: edition.id, details: details, status: status, revision: 0,
-      version: 1, createdAt: date("2012-06-01T10:00:00Z"), updatedAt: date(revisedAt),
-      revisedAt: date(revisedAt), publishedAt: date("2012-06-01T10:00:00Z"),
-      cancelledAt: status == .cancelled ? date(revisedAt) : nil)
-    return FeedEvent(
-      event: stored, number: number, venue: venue, organiser: organiser,
-      coOrganisers: coOrganisers,
-      pageURL: pageURL ?? "https://almedalen.example/events/\(uuid(number).uuidString.lowercased())"
-    )
-  }
-
   static func change(
     id: Int64 = 1, at changedAt: String = "2012-07-03T10:00:00Z",
     kind: FeedChange.Kind = .published, newStart: String? = nil, newVenue: String? = nil,
@@ -79,76 +48,6 @@ enum RSSFixtures {
       id: id, changedAt: date(changedAt), kind: kind, newStart: newStart.map(date),
       newVenue: newVenue, changedFields: changedFields, event: event)
   }
-
-  static func person(
-    _ number: Int, _ name: String?, role: ParticipantRole = .panelist, title: String? = nil,
-    organisation: String? = nil, party: String? = nil, panel: Int? = nil
-  ) -> Participation {
-    Participation(
-      personID: uuid(number, group: "4004"), role: role, title: title,
-      organisation: organisation, panel: panel, personName: name, personParty: party)
-  }
-
-  /// Parses with Foundation's `XMLParser` (libxml2 on Linux); nil when not well-formed.
-  static func parse(_ bytes: [UInt8]) -> ParsedElement? {
-    let parser = XMLParser(data: Data(bytes))
-    let builder = ParsedTreeBuilder()
-    parser.delegate = builder
-    guard parser.parse(), parser.parserError == nil, let root = builder.root else { return nil }
-    return root
-  }
-}
-
-/// One element of a parsed document.
-final class ParsedElement {
-  let name: String
-  let attributes: [String: String]
-  var children: [ParsedElement] = []
-  /// The character data directly inside this element.
-  var text = ""
-
-  init(name: String, attributes: [String: String]) {
-    self.name = name
-    self.attributes = attributes
-  }
-
-  func child(_ name: String) -> ParsedElement? { children.first { $0.name == name } }
-
-  func children(_ name: String) -> [ParsedElement] { children.filter { $0.name == name } }
-
-  /// Every element called `name` at any depth below this one, in document order.
-  func descendants(_ name: String) -> [ParsedElement] {
-    children.flatMap { ($0.name == name ? [$0] : []) + $0.descendants(name) }
-  }
-}
-
-final class ParsedTreeBuilder: NSObject, XMLParserDelegate {
-  var root: ParsedElement?
-  private var stack: [ParsedElement] = []
-
-  func parser(
-    _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-    qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
-  ) {
-    let element = ParsedElement(name: elementName, attributes: attributeDict)
-    if let parent = stack.last {
-      parent.children.append(element)
-    } else {
-      root = element
-    }
-    stack.append(element)
-  }
-
-  func parser(
-    _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?,
-    qualifiedName qName: String?
-  ) {
-    stack.removeLast()
-  }
-
-  func parser(_ parser: XMLParser, foundCharacters string: String) {
-    stack.last?.text += string
-  }
 }
 
 @Suite struct RSSWriterTests {
@@ -156,7 +55,7 @@ final class ParsedTreeBuilder: NSObject, XMLParserDelegate {
 
   private func channel(_ changes: [FeedChange], info: FeedInfo = F.info) throws -> ParsedElement {
     let bytes = RSSWriter.feed(info, changes: changes)
-    let rss = try #require(F.parse(bytes), "not well-formed")
+    let rss = try #require(XMLTree.root(bytes), "not well-formed")
     #expect(rss.name == "rss")
     return try #require(rss.child("channel"))
   }
@@ -167,7 +66,7 @@ final class ParsedTreeBuilder: NSObject, XMLParserDelegate {
     }
     let bytes = RSSWriter.feed(F.info, changes: changes)
     #expect(bytes.starts(with: Array("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n".utf8)))
-    let rss = try #require(F.parse(bytes))
+    let rss = try #require(XMLTree.root(bytes))
     #expect(rss.attributes["version"] == "2.0")
     #expect(rss.attributes["xmlns:atom"] == "http://www.w3.org/2005/Atom")
     #expect(rss.children("channel").count == 1)

@@ -1,5 +1,6 @@
 import AlmedalenCore
 import AlmedalenFeeds
+import AlmedalenTesting
 import Foundation
 import Testing
 
@@ -25,13 +26,13 @@ import Testing
       Fixtures.person(5, nil, role: .speaker),
     ])
 
-  func render(_ model: EventPageModel) throws -> Element {
-    try Fixtures.document(Pages.event(model, Fixtures.context))
+  func render(_ model: EventPageModel) throws -> ParsedElement {
+    try XMLTree.document(Pages.event(model, Fixtures.context))
   }
 
-  func fact(_ root: Element, _ term: String) -> [Element] {
+  func fact(_ root: ParsedElement, _ term: String) -> [ParsedElement] {
     guard let dl = root.first("dl") else { return [] }
-    var result: [Element] = []
+    var result: [ParsedElement] = []
     var inTerm = false
     for child in dl.children {
       if child.name == "dt" {
@@ -54,7 +55,7 @@ import Testing
     #expect(place.all("br").count == 2)
     #expect(
       place.first("a")?["href"]
-        == "https://www.openstreetmap.org/?mlat=57.6393&mlon=18.2922#map=18/57.6393/18.2922")
+        == "https://www.openstreetmap.org/?mlat=57.6394&mlon=18.2925#map=18/57.6394/18.2925")
     let organiser = try #require(fact(root, "Arrangör").first?.first("a"))
     #expect(organiser.text == "Region Gotland")
     #expect(organiser["href"] == "/organisers/" + Fixtures.organiserID.uuidString.lowercased())

@@ -1,5 +1,6 @@
 import AlmedalenCore
 import AlmedalenFeeds
+import AlmedalenTesting
 import Foundation
 import Testing
 
@@ -64,7 +65,7 @@ import Testing
     #expect(!source.lowercased().contains("<img"))
     #expect(!source.contains("\u{0}"))
     #expect(!source.contains("\u{85}"))
-    let root = try Fixtures.document(bytes)
+    let root = try XMLTree.document(bytes)
     for element in root.all {
       #expect(!["script", "img", "style", "iframe"].contains(element.name))
       #expect(
@@ -82,14 +83,14 @@ import Testing
   @Test(arguments: pages.map(\.name))
   func hostileTextComesBackAsTheTextItWas(page name: String) throws {
     let bytes = try #require(Self.pages.first { $0.name == name }).bytes
-    let root = try Fixtures.document(bytes)
+    let root = try XMLTree.document(bytes)
     // Escaped, not dropped: some element's text or attribute gives it back whole.
     let texts = root.all.map(\.text) + root.all.flatMap { $0.attributes.values }
     #expect(texts.contains { $0.contains(Fixtures.hostileClean) }, "\(name)")
   }
 
   @Test func hostileFormTokenStaysInsideItsAttribute() throws {
-    let root = try Fixtures.document(
+    let root = try XMLTree.document(
       Pages.event(
         Fixtures.eventPage(Self.event),
         PageContext(baseURL: "https://almedalen.example", formToken: Self.bad)))
@@ -99,11 +100,11 @@ import Testing
   }
 
   @Test func hostileEventStillShowsAsCancelledWithItsTitle() throws {
-    let root = try Fixtures.document(
+    let root = try XMLTree.document(
       Pages.event(Fixtures.eventPage(Self.event, canSignUp: false), Fixtures.context))
     #expect(root.first("h1")?.text == "INSTÄLLT: " + Fixtures.hostileRendered)
     // An unsafe page URL falls back to the event's own path.
-    let programme = try Fixtures.document(
+    let programme = try XMLTree.document(
       Pages.programme(Fixtures.programme([Self.event]), Fixtures.context))
     #expect(
       programme.first("article")?.first("h3")?.first("a")?["href"]

@@ -1,5 +1,6 @@
 import AlmedalenCore
 import AlmedalenFeeds
+import AlmedalenTesting
 import Foundation
 import Testing
 
@@ -18,7 +19,7 @@ import Testing
     webcal: "webcal://almedalen.example/feeds/people/1.ics")
 
   @Test func personPageListsTheirSeminarsByDayWithTheirCalendar() throws {
-    let root = try Fixtures.document(
+    let root = try XMLTree.document(
       Pages.listing(
         ListingPageModel(
           kind: .person, name: "Ola Andersson", subtitle: "journalist, Gotlands Allehanda",
@@ -42,7 +43,7 @@ import Testing
   }
 
   @Test func organiserPageLinksTheirWebsiteAndFeeds() throws {
-    let root = try Fixtures.document(
+    let root = try XMLTree.document(
       Pages.listing(
         ListingPageModel(
           kind: .organiser, name: "Region Gotland", website: "https://www.gotland.se",
@@ -56,7 +57,7 @@ import Testing
   }
 
   @Test func javascriptWebsiteIsNoLink() throws {
-    let root = try Fixtures.document(
+    let root = try XMLTree.document(
       Pages.listing(
         ListingPageModel(
           kind: .organiser, name: "Skurk AB", website: "javascript:alert(document.cookie)",

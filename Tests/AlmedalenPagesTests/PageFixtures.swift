@@ -1,35 +1,31 @@
 import AlmedalenCore
 import AlmedalenFeeds
+import AlmedalenTesting
 import Foundation
 import Testing
 
 @testable import AlmedalenPages
 
-#if canImport(FoundationXML)
-  import FoundationXML
-#endif
-
-/// Events, page models and an XML parser shared by the page tests.
-enum Fixtures {
-  static func date(_ text: String) -> Date { RFC3339.parse(text)! }
-
-  /// A UUID that reads as the number it was made from, so failures are easy to trace.
-  static func uuid(_ number: Int, group: String = "5000") -> UUID {
-    let digits = String(number)
-    let padded = String(repeating: "0", count: 12 - digits.count) + digits
-    return UUID(uuidString: "00000000-0000-" + group + "-8000-" + padded)!
-  }
+/// Events and page models shared by the page tests: 23 June 2026, ids in groups 5000–5004.
+enum Fixtures: OfflineProgramme {
+  static let idGroup = 5000
+  static let defaultStart = "2026-06-23T12:00:00+02:00"
+  static let defaultEnd = "2026-06-23T13:00:00+02:00"
+  static let defaultTopics = ["Hälsa"]
+  static let createdAt = "2026-05-01T10:00:00Z"
+  static let defaultRevisedAt = "2026-05-01T10:00:00Z"
+  static let cancelledAt: String? = "2026-06-01T10:00:00Z"
 
   static let context = PageContext(
     baseURL: "https://almedalen.example", formToken: "tok-3f9a1c7e5b")
 
-  static let donners = Venue(
-    id: uuid(1, group: "5001"), name: "Donners plats", address: "Donners plats 1, Visby",
-    coordinate: Coordinate(latitude: 57.6393, longitude: 18.2922),
-    accessibility: [.wheelchair])
-
-  static let edition = uuid(1, group: "5002")
-  static let organiserID = uuid(9, group: "5003")
+  static let donners: Venue = {
+    var venue = Visby.donnersPlats
+    venue.id = Fixtures.uuid(1, group: "5001")
+    venue.address = "Donners plats 1, Visby"
+    venue.accessibility = [.wheelchair]
+    return venue
+  }()
 
   /// Markup, an attribute breakout, an ampersand, both quotes, XML-forbidden controls, an
   /// emoji, right-to-left marks and a Windows line break.
@@ -40,45 +36,6 @@ enum Fixtures {
     "<script>alert(1)</script>\"><img src=x onerror=1> & 'q' 🎉 \u{200F}\u{202E}rtl\nrad två"
   /// `hostileClean` as a whole field renders: its right-to-left override closed at its end.
   static let hostileRendered = hostileClean + "\u{202C}"
-
-  static func event(
-    number: Int = 1, title: String = "Vård i hela landet", description: String = "",
-    kind: EventKind = .seminar, start: String = "2026-06-23T12:00:00+02:00",
-    end: String = "2026-06-23T13:00:00+02:00", venue: Venue? = donners,
-    status: EventStatus = .published, organiser: String = "Region Gotland",
-    coOrganisers: [String] = [], coOrganiserIDs: [UUID] = [], topics: [String] = ["Hälsa"],
-    languages: [String] = ["sv"], accessibility: [Accessibility] = [], foodServed: Bool = false,
-    livestreamURL: String? = nil, capacity: Int? = nil, registrationOpen: Bool = false,
-    panels: [Panel] = [], participants: [Participation] = [], pageURL: String? = nil
-  ) -> FeedEvent {
-    let details = EventDetails(
-      title: title, description: description, kind: kind, startsAt: date(start),
-      endsAt: date(end), venueID: venue?.id, organiserID: organiserID,
-      coOrganiserIDs: coOrganiserIDs, topics: topics, languages: languages,
-      accessibility: accessibility, foodServed: foodServed, livestreamURL: livestreamURL,
-      capacity: capacity, registrationOpen: registrationOpen, panels: panels,
-      participants: participants)
-    let stored = Event(
-      id: uuid(number), editionID: edition, details: details, status: status, revision: 0,
-      version: 1, createdAt: date("2026-05-01T10:00:00Z"),
-      updatedAt: date("2026-05-01T10:00:00Z"), revisedAt: date("2026-05-01T10:00:00Z"),
-      publishedAt: date("2026-05-01T10:00:00Z"),
-      cancelledAt: status == .cancelled ? date("2026-06-01T10:00:00Z") : nil)
-    return FeedEvent(
-      event: stored, number: number, venue: venue, organiser: organiser,
-      coOrganisers: coOrganisers,
-      pageURL: pageURL ?? "https://almedalen.example/events/" + uuid(number).uuidString.lowercased()
-    )
-  }
-
-  static func person(
-    _ number: Int, _ name: String?, role: ParticipantRole = .panelist, title: String? = nil,
-    organisation: String? = nil, panel: Int? = nil
-  ) -> Participation {
-    Participation(
-      personID: uuid(number, group: "5004"), role: role, title: title,
-      organisation: organisation, panel: panel, personName: name)
-  }
 
   static let feeds = FeedLinks(
     calendar: "https://almedalen.example/feeds/program.ics?day=2026-06-23",
@@ -198,116 +155,5 @@ enum Fixtures {
       ),
       ("error", Pages.error(status: 404, title: text, message: text, context)),
     ]
-  }
-
-  /// Parses with Foundation's `XMLParser` (libxml2 on Linux): the root, or where it failed.
-  static func parse(_ bytes: [UInt8]) -> Result<Element, ParseFailure> {
-    let parser = XMLParser(data: Data(bytes))
-    let builder = TreeBuilder()
-    parser.delegate = builder
-    guard parser.parse(), parser.parserError == nil, let root = builder.root else {
-      let lines = String(decoding: bytes, as: UTF8.self).split(
-        separator: "\n", omittingEmptySubsequences: false)
-      let line = parser.lineNumber
-      let context = lines.indices.contains(line - 1) ? String(lines[line - 1]) : ""
-      return .failure(
-        ParseFailure(
-          description: "not well-formed XML at line \(line), column \(parser.columnNumber): "
-            + "\(parser.parserError.map(String.init(describing:)) ?? "?")\n\(context)"))
-    }
-    return .success(root)
-  }
-
-  struct ParseFailure: Error, CustomStringConvertible {
-    var description: String
-  }
-
-  /// Parses a page that must be well-formed; throws (failing the test) where it is not.
-  static func document(_ bytes: [UInt8]) throws -> Element {
-    try parse(bytes).get()
-  }
-}
-
-/// One element of a parsed page, with its text and child elements in order.
-final class Element {
-  enum Node {
-    case element(Element)
-    case text(String)
-  }
-
-  let name: String
-  let attributes: [String: String]
-  var nodes: [Node] = []
-
-  init(name: String, attributes: [String: String]) {
-    self.name = name
-    self.attributes = attributes
-  }
-
-  subscript(attribute: String) -> String? { attributes[attribute] }
-
-  var children: [Element] {
-    nodes.compactMap {
-      if case .element(let element) = $0 { return element }
-      return nil
-    }
-  }
-
-  /// All text inside, as a browser's `textContent`.
-  var text: String {
-    nodes.map {
-      switch $0 {
-      case .element(let element): element.text
-      case .text(let text): text
-      }
-    }.joined()
-  }
-
-  /// `text` with runs of white space as one space, trimmed.
-  var squashedText: String {
-    text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-  }
-
-  /// This element and every element below it, in document order.
-  var all: [Element] { [self] + children.flatMap(\.all) }
-
-  func all(_ name: String) -> [Element] { all.filter { $0.name == name } }
-
-  func first(_ name: String) -> Element? { all.first { $0.name == name } }
-
-  /// Elements whose `class` attribute contains `name`.
-  func classed(_ name: String) -> [Element] {
-    all.filter { ($0["class"] ?? "").split(separator: " ").contains(Substring(name)) }
-  }
-
-  func element(id: String) -> Element? { all.first { $0["id"] == id } }
-}
-
-final class TreeBuilder: NSObject, XMLParserDelegate {
-  var root: Element?
-  private var stack: [Element] = []
-
-  func parser(
-    _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-    qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
-  ) {
-    let element = Element(name: elementName, attributes: attributeDict)
-    if let parent = stack.last {
-      parent.nodes.append(.element(element))
-    } else {
-      root = element
-    }
-    stack.append(element)
-  }
-
-  func parser(
-    _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?,
-    qualifiedName qName: String?
-  ) {
-    stack.removeLast()
-  }
-
-  func parser(_ parser: XMLParser, foundCharacters string: String) {
-    stack.last?.nodes.append(.text(string))
   }
 }

@@ -1,5 +1,6 @@
 import AlmedalenCore
 import AlmedalenFeeds
+import AlmedalenTesting
 import Foundation
 import Testing
 
@@ -24,7 +25,7 @@ import Testing
     let source = String(decoding: bytes, as: UTF8.self)
     #expect(source.hasPrefix("<!DOCTYPE html>\n"))
     #expect(!source.contains("&nbsp;"))
-    let root = try Fixtures.document(bytes)
+    let root = try XMLTree.document(bytes)
     #expect(root.name == "html")
     #expect(root["lang"] == "sv")
     let head = try #require(root.first("head"))
@@ -42,7 +43,7 @@ import Testing
   @Test(arguments: Fixtures.allPages(event).map(\.name))
   func everyPageHasLandmarksASkipLinkAndTheFooterLinks(page name: String) throws {
     let bytes = try #require(Fixtures.allPages(Self.event).first { $0.name == name }).bytes
-    let root = try Fixtures.document(bytes)
+    let root = try XMLTree.document(bytes)
     let body = try #require(root.first("body"))
     let skip = try #require(body.children.first)
     #expect(skip.name == "a" && skip["href"] == "#innehall")
@@ -70,7 +71,7 @@ import Testing
   @Test(arguments: Fixtures.allPages(event).map(\.name))
   func everyFieldHasItsLabelAndEveryPostFormItsToken(page name: String) throws {
     let bytes = try #require(Fixtures.allPages(Self.event).first { $0.name == name }).bytes
-    let root = try Fixtures.document(bytes)
+    let root = try XMLTree.document(bytes)
     let ids = root.all.compactMap { $0["id"] }
     #expect(Set(ids).count == ids.count, "duplicate ids")
     let labelled = Set(root.all("label").compactMap { $0["for"] })
@@ -100,7 +101,7 @@ import Testing
   @Test(arguments: Fixtures.allPages(event).map(\.name))
   func noPageHasScriptsOrInlineStyles(page name: String) throws {
     let bytes = try #require(Fixtures.allPages(Self.event).first { $0.name == name }).bytes
-    let root = try Fixtures.document(bytes)
+    let root = try XMLTree.document(bytes)
     for element in root.all {
       #expect(!["script", "style", "iframe", "object", "embed"].contains(element.name))
       #expect(element["style"] == nil)
@@ -109,7 +110,7 @@ import Testing
   }
 
   @Test func pagesWithFeedsAnnounceThemInTheHead() throws {
-    let programme = try Fixtures.document(
+    let programme = try XMLTree.document(
       Pages.programme(Fixtures.programme([Self.event]), Fixtures.context))
     let alternates = try #require(programme.first("head")).all("link").filter {
       $0["rel"] == "alternate"
@@ -125,7 +126,7 @@ import Testing
           && !($0["title"] ?? "").isEmpty
       })
 
-    let event = try Fixtures.document(Pages.event(Fixtures.eventPage(Self.event), Fixtures.context))
+    let event = try XMLTree.document(Pages.event(Fixtures.eventPage(Self.event), Fixtures.context))
     let eventAlternates = try #require(event.first("head")).all("link").filter {
       $0["rel"] == "alternate"
     }
@@ -135,7 +136,7 @@ import Testing
   @Test func attendeePagesStayOutOfSearchEnginesAndReferrers() throws {
     let pages = Fixtures.allPages(Self.event)
     for (name, bytes) in pages {
-      let head = try #require(try Fixtures.document(bytes).first("head"))
+      let head = try #require(try XMLTree.document(bytes).first("head"))
       let isPrivate = ["signed-up", "signed-up-again", "registration", "cancelled"].contains(name)
       #expect(
         head.all("meta").contains { $0["name"] == "referrer" && $0["content"] == "no-referrer" }
@@ -145,7 +146,7 @@ import Testing
   }
 
   @Test func errorPageSaysWhatWentWrongAndLeadsHome() throws {
-    let root = try Fixtures.document(
+    let root = try XMLTree.document(
       Pages.error(
         status: 404, title: "Sidan finns inte", message: "Kontrollera adressen.",
         Fixtures.context))

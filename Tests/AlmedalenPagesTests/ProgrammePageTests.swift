@@ -1,5 +1,6 @@
 import AlmedalenCore
 import AlmedalenFeeds
+import AlmedalenTesting
 import Foundation
 import Testing
 
@@ -21,8 +22,8 @@ import Testing
 
   func render(
     _ events: [FeedEvent] = events, filters: ProgrammeFilters = Fixtures.filters
-  ) throws -> Element {
-    try Fixtures.document(
+  ) throws -> ParsedElement {
+    try XMLTree.document(
       Pages.programme(Fixtures.programme(events, filters: filters), Fixtures.context))
   }
 
@@ -162,7 +163,7 @@ import Testing
     let model = Fixtures.programme(events)
     var bytes = Pages.programme(model, Fixtures.context)
     for _ in 0..<4 { bytes = Pages.programme(model, Fixtures.context) }
-    let root = try Fixtures.document(bytes)
+    let root = try XMLTree.document(bytes)
     #expect(root.all("article").count == 600)
     #expect(root.classed("count").first?.text == "600 seminarier")
   }

@@ -1,5 +1,6 @@
 import AlmedalenCore
 import AlmedalenFeeds
+import AlmedalenTesting
 import Foundation
 import Testing
 
@@ -17,8 +18,8 @@ import Testing
   func signedUp(
     _ status: RegistrationStatus, position: Int? = nil, page: String? = registrationPage,
     calendar: FeedLinks? = personal
-  ) throws -> Element {
-    try Fixtures.document(
+  ) throws -> ParsedElement {
+    try XMLTree.document(
       Pages.signedUp(
         SignedUpPageModel(
           event: Self.event, status: status, waitlistPosition: position, registrationPage: page,
@@ -56,7 +57,7 @@ import Testing
   }
 
   @Test func registrationPageShowsStatusAndACancelButton() throws {
-    let root = try Fixtures.document(
+    let root = try XMLTree.document(
       Pages.registration(
         RegistrationPageModel(
           event: Self.event, status: .waitlisted, waitlistPosition: 2,
@@ -75,7 +76,7 @@ import Testing
   }
 
   @Test func cancelledRegistrationHasNothingLeftToCancel() throws {
-    let root = try Fixtures.document(
+    let root = try XMLTree.document(
       Pages.registration(
         RegistrationPageModel(
           event: Self.event, status: .cancelled, waitlistPosition: nil,
@@ -85,7 +86,7 @@ import Testing
   }
 
   @Test func registrationForACancelledEventSaysSo() throws {
-    let root = try Fixtures.document(
+    let root = try XMLTree.document(
       Pages.registration(
         RegistrationPageModel(
           event: Fixtures.event(status: .cancelled), status: .confirmed, waitlistPosition: nil,
@@ -95,7 +96,7 @@ import Testing
   }
 
   @Test func unsafeCancelActionIsNoForm() throws {
-    let root = try Fixtures.document(
+    let root = try XMLTree.document(
       Pages.registration(
         RegistrationPageModel(
           event: Self.event, status: .confirmed, waitlistPosition: nil,
@@ -104,7 +105,7 @@ import Testing
   }
 
   @Test func cancelledPageConfirmsAndLeadsBackToTheSeminar() throws {
-    let root = try Fixtures.document(Pages.cancelled(event: Self.event, Fixtures.context))
+    let root = try XMLTree.document(Pages.cancelled(event: Self.event, Fixtures.context))
     let main = try #require(root.first("main"))
     #expect(main.classed("outcome").first?.text == "Din anmälan är avbokad.")
     #expect(

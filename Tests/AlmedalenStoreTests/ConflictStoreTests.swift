@@ -1,5 +1,6 @@
 import AlmedalenCore
 import AlmedalenStore
+import AlmedalenTesting
 import Foundation
 import Postgres
 import Testing
@@ -26,19 +27,18 @@ import Testing
       let store = fixture.store
       johan = try store.people.create(Person(name: "Johan Jonsson"))
       henrietta = try store.people.create(Person(name: "Henrietta Stein", party: "S"))
-      ostercentrum = try store.venues.create(
-        Venue(name: "Östercentrum", coordinate: Coordinate(latitude: 57.6357, longitude: 18.3023)))
+      ostercentrum = try store.venues.create(Visby.ostercentrum)
       let tent = try store.venues.create(Venue(name: "Tält utan adress"))
 
       func create(
         _ title: String, at venue: Venue, _ start: (Int, Int), _ end: (Int, Int),
         _ participants: [Participation], publish: Bool
       ) throws -> Event {
-        var details = fixture.details(title: title, venue: venue.id)
-        details.startsAt = fixture.at(day: 23, start.0, start.1)
-        details.endsAt = fixture.at(day: 23, end.0, end.1)
-        details.participants = participants
-        let event = try store.events.create(details)
+        let event = try store.events.create(
+          .make(
+            title: title, startsAt: fixture.at(day: 23, start.0, start.1),
+            endsAt: fixture.at(day: 23, end.0, end.1), venueID: venue.id,
+            organiserID: fixture.organiser.id, participants: participants))
         return publish ? try store.events.publish(event.id) : event
       }
       first = try create(

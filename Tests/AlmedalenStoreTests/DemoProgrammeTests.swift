@@ -1,6 +1,7 @@
 import AlmedalenCore
 import AlmedalenSeed
 import AlmedalenStore
+import AlmedalenTesting
 import Foundation
 import Postgres
 import PostgresTesting
@@ -10,9 +11,8 @@ import Testing
 /// reports describe them (../shared/seeds/).
 @Suite struct DemoProgrammeTests {
   @Test func bothSeedSeminarsReadBackAsTheReportsDescribeThem() throws {
-    let database = try TestDatabase.create(prefix: "demo")
+    let database = try SchemaDatabase.create(prefix: "demo")
     defer { try? database.drop() }
-    try Migrator(conninfo: database.conninfo, directory: StoreFixture.schemaDirectory).migrate()
     let store = FestivalStore(pool: ConnectionPool(conninfo: database.conninfo, maxConnections: 2))
     defer { store.pool.shutdown() }
     let demo = DemoProgramme(store: store)

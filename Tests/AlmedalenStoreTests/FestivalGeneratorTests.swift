@@ -1,6 +1,7 @@
 import AlmedalenCore
 import AlmedalenSeed
 import AlmedalenStore
+import AlmedalenTesting
 import Foundation
 import Postgres
 import PostgresTesting
@@ -10,15 +11,10 @@ import Testing
 /// the same for the same seed, and within the schema's rules (no double-booked venue, every
 /// event inside its edition).
 @Suite struct FestivalGeneratorTests {
-  private static let schemaDirectory = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Schema")
-
-  /// Runs `body` with a connection to a fresh, migrated database, dropped afterwards.
+  /// Runs `body` with a connection to a fresh database with the schema, dropped afterwards.
   private func withMigratedDatabase<T>(_ body: (Connection) throws -> T) throws -> T {
-    let database = try TestDatabase.create(prefix: "festgen")
+    let database = try SchemaDatabase.create(prefix: "festgen")
     defer { try? database.drop() }
-    try Migrator(conninfo: database.conninfo, directory: Self.schemaDirectory).migrate()
     let connection = try database.connect()
     return try body(connection)
   }
@@ -187,9 +183,8 @@ import Testing
   }
 
   @Test func twoRunsAtOnceLoadTheBatchOnce() throws {
-    let database = try TestDatabase.create(prefix: "festgen")
+    let database = try SchemaDatabase.create(prefix: "festgen")
     defer { try? database.drop() }
-    try Migrator(conninfo: database.conninfo, directory: Self.schemaDirectory).migrate()
     let results = LoadResults()
     let group = DispatchGroup()
     for _ in 0..<2 {

@@ -1,4 +1,5 @@
 import AlmedalenStore
+import AlmedalenTesting
 import Foundation
 import Postgres
 import PostgresTesting
@@ -9,7 +10,7 @@ import Testing
     let database = try TestDatabase.create(prefix: "migrate")
     defer { try? database.drop() }
     let migrator = try Migrator(
-      conninfo: database.conninfo, directory: StoreFixture.schemaDirectory)
+      conninfo: database.conninfo, directory: SchemaDatabase.directory)
     let first = try migrator.migrate()
     #expect(first.count == migrator.migrations.count)
     #expect(!first.isEmpty)
@@ -23,7 +24,7 @@ import Testing
     let database = try TestDatabase.create(prefix: "migrate_race")
     defer { try? database.drop() }
     let migrator = try Migrator(
-      conninfo: database.conninfo, directory: StoreFixture.schemaDirectory)
+      conninfo: database.conninfo, directory: SchemaDatabase.directory)
     let outcomes = concurrently(4) { _ -> Result<Int, MigrationFailure> in
       do { return .success(try migrator.migrate().count) } catch {
         return .failure(MigrationFailure(description: "\(error)"))
@@ -66,6 +67,21 @@ import Testing
       try $0.decode("version", as: Int.self)
     }
     #expect(versions == [1])
+  }
+
+  @Test func schemaDatabasesAreCopiesWithEveryMigrationAppliedAndNothingElse() throws {
+    let migrations = try Migrator.load(SchemaDatabase.directory)
+    let database = try SchemaDatabase.create(prefix: "migrate_copy")
+    defer { try? database.drop() }
+    #expect(database.name != SchemaDatabase.template.name)
+    let versions = try database.connect().query("SELECT version FROM schema_migrations ORDER BY 1")
+      .map { try $0.decode("version", as: Int.self) }
+    #expect(versions == migrations.map(\.version))
+    // Nothing pending, and no rows a test would trip over.
+    #expect(try Migrator(conninfo: database.conninfo, migrations: migrations).migrate().isEmpty)
+    let events: Int = try database.connect().query("SELECT count(*)::int AS n FROM events")[0]
+      .decode("n")
+    #expect(events == 0)
   }
 
   @Test func misnamedFilesAreRefused() throws {

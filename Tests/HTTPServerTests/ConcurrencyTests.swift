@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackTesting
 import Testing
 
 @testable import HTTPServer
@@ -19,8 +20,8 @@ import Testing
       defer {
         for fd in idle + tricklers { close(fd) }
       }
-      for _ in 0..<1000 { idle.append(try WireClient.connectSocket(port: server.port)) }
-      for _ in 0..<200 { tricklers.append(try WireClient.connectSocket(port: server.port)) }
+      for _ in 0..<1000 { idle.append(try Loopback.connect(port: server.port)) }
+      for _ in 0..<200 { tricklers.append(try Loopback.connect(port: server.port)) }
 
       // One byte every 100 ms on each trickling connection, on a thread of its own.
       let stop = DispatchSemaphore(value: 0)

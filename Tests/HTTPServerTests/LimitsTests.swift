@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackTesting
 import Testing
 
 @testable import HTTPServer
@@ -36,7 +37,7 @@ import Testing
       let client = try WireClient(port: server.port)
       let start = ContinuousClock.now
       // Each byte comes well inside the timeout; the whole head does not.
-      var result: WireResponse?
+      var result: HTTPReply?
       for byte in "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: 1234567890\r\n\r\n".utf8 {
         do { try client.send([byte]) } catch { break }
         pause(.milliseconds(100))

@@ -42,16 +42,7 @@ final class Locked<Value>: @unchecked Sendable {
 /// The client's API blocks, and `DispatchQueue.concurrentPerform` runs only as many
 /// iterations at once as there are cores, so tests that need real contention use threads.
 func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-  let group = DispatchGroup()
-  for index in 0..<count {
-    group.enter()
-    let thread = Thread {
-      body(index)
-      group.leave()
-    }
-    thread.start()
-  }
-  group.wait()
+  _ = concurrently(count, body)
 }
 
 /// Seconds elapsed since `start`.
