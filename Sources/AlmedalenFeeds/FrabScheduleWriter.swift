@@ -12,7 +12,7 @@ public enum FrabScheduleWriter {
   /// frab's schedule.xml for one edition (conference) and its events (published and cancelled).
   public static func xml(edition: Edition, info: FeedInfo, events: [FeedEvent]) -> [UInt8] {
     let schedule = Schedule(edition: edition, info: info, events: events)
-    var out = XMLText.Writer(capacity: 4096 + events.count * 2560)
+    var out = XMLText.Writer(.xml, capacity: 4096 + events.count * 2560)
     out.raw("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n")
     out.raw("<schedule>\n")
     out.raw("  <generator name=\"Almedalen\"/>\n")
@@ -548,26 +548,14 @@ private struct Schedule {
 
 /// Compact JSON into one buffer. Strings carry every character (JSON can), escaped as
 /// `Escaping.jsonString` says.
-private struct JSONWriter {
-  private var out: ByteWriter
+private typealias JSONWriter = ByteWriter
 
-  var bytes: [UInt8] { out.bytes }
+extension ByteWriter {
+  fileprivate mutating func raw(_ text: StaticString) { literal(text) }
 
-  init(capacity: Int) {
-    out = ByteWriter(capacity: capacity)
-  }
-
-  mutating func raw(_ text: StaticString) {
-    out.literal(text)
-  }
-
-  mutating func number(_ value: Int) {
-    out.number(value)
-  }
-
-  mutating func string(_ value: String) {
-    out.byte(UInt8(ascii: "\""))
-    out.escaped(value, .jsonString)
-    out.byte(UInt8(ascii: "\""))
+  fileprivate mutating func string(_ value: String) {
+    byte(UInt8(ascii: "\""))
+    escaped(value, .jsonString)
+    byte(UInt8(ascii: "\""))
   }
 }

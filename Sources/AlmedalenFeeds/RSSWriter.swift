@@ -11,7 +11,7 @@ public enum RSSWriter {
   /// Nothing depends on the clock: the same changes give the same bytes, so the HTTP layer's
   /// ETag only moves when the feed does.
   public static func feed(_ info: FeedInfo, changes: [FeedChange]) -> [UInt8] {
-    var out = XMLText.Writer(capacity: 1024 + changes.count * 1536)
+    var out = XMLText.Writer(.xml, capacity: 1024 + changes.count * 1536)
     out.raw("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n")
     out.raw("<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n")
     out.raw("  <channel>\n")

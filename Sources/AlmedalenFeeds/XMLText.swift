@@ -13,51 +13,21 @@ enum XMLText {
     ByteWriter.escaping(text, .xmlAttribute)
   }
 
-  /// An XML document being written into one buffer. Element and attribute names are literals
-  /// (so never need escaping); every value goes through the escaping.
-  struct Writer {
-    private var out: ByteWriter
+  /// An XML document being written into one buffer (`MarkupWriter` in its XML dialect).
+  typealias Writer = MarkupWriter
+}
 
-    var bytes: [UInt8] { out.bytes }
+extension MarkupWriter {
+  /// `<name>text</name>` on its own line, indented by `indent` spaces.
+  mutating func element(_ open: StaticString, _ text: String, _ close: StaticString, indent: Int) {
+    self.indent(indent)
+    raw(open)
+    self.text(text)
+    raw(close)
+    out.byte(0x0A)
+  }
 
-    init(capacity: Int) {
-      out = ByteWriter(capacity: capacity)
-    }
-
-    /// Markup as it stands: names, indentation, fixed values.
-    mutating func raw(_ markup: StaticString) {
-      out.literal(markup)
-    }
-
-    /// Text known to hold nothing that needs escaping (numbers, dates we formatted).
-    mutating func plain(_ text: String) {
-      out.plain(text)
-    }
-
-    mutating func text(_ text: String) {
-      out.escaped(text, .xmlText)
-    }
-
-    mutating func attribute(_ text: String) {
-      out.escaped(text, .xmlAttribute)
-    }
-
-    mutating func number(_ value: Int) {
-      out.number(value)
-    }
-
-    /// `<name>text</name>` on its own line, indented by `indent` spaces.
-    mutating func element(_ open: StaticString, _ text: String, _ close: StaticString, indent: Int)
-    {
-      self.indent(indent)
-      raw(open)
-      self.text(text)
-      raw(close)
-      out.byte(0x0A)
-    }
-
-    mutating func indent(_ spaces: Int) {
-      for _ in 0..<spaces { out.byte(0x20) }
-    }
+  mutating func indent(_ spaces: Int) {
+    for _ in 0..<spaces { out.byte(0x20) }
   }
 }

@@ -6,40 +6,9 @@ import ByteWriting
 /// The output is polyglot: HTML5 that is also well-formed XML, so that it can be checked with
 /// an XML parser as well as a browser's. Element and attribute names are literals and never
 /// need escaping; every value goes through `text`, `attribute` or `href`, which escape it.
-struct HTMLWriter {
-  private var out: ByteWriter
+typealias HTMLWriter = MarkupWriter
 
-  var bytes: [UInt8] { out.bytes }
-
-  init(capacity: Int) {
-    out = ByteWriter(capacity: capacity)
-  }
-
-  /// Markup as it stands: tags, attribute names, fixed Swedish text we wrote ourselves.
-  mutating func raw(_ markup: StaticString) {
-    out.literal(markup)
-  }
-
-  /// Text known to need no escaping (numbers, dates and ids we formatted).
-  mutating func plain(_ text: String) {
-    out.plain(text)
-  }
-
-  /// Anyone's text as element content.
-  mutating func text(_ text: String) {
-    out.escaped(text, .htmlText)
-  }
-
-  /// Anyone's text as the value of a double-quoted attribute (the quotes are the caller's).
-  mutating func attribute(_ text: String) {
-    out.escaped(text, .htmlAttribute)
-  }
-
-  /// A decimal integer.
-  mutating func number(_ value: Int) {
-    out.number(value)
-  }
-
+extension MarkupWriter {
   /// A count as Swedes write it: four digits together (`4000`), longer numbers with a
   /// no-break space between thousands (`12 500`), as Språkrådet recommends.
   mutating func count(_ value: Int) {

@@ -18,7 +18,7 @@ enum Layout {
     title: String, feeds: FeedLinks? = nil, feedName: String = "", isPrivate: Bool = false,
     capacity: Int = 16 * 1024, _ body: (inout HTMLWriter) -> Void
   ) -> [UInt8] {
-    var out = HTMLWriter(capacity: capacity)
+    var out = HTMLWriter(.html, capacity: capacity)
     out.raw(
       """
       <!DOCTYPE html>

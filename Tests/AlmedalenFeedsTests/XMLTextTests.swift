@@ -58,7 +58,7 @@ import Testing
   }
 
   @Test func writerAppendsToWhatIsAlreadyThere() {
-    var writer = XMLText.Writer(capacity: 16)
+    var writer = XMLText.Writer(.xml, capacity: 16)
     writer.raw("<t a=\"")
     writer.attribute("x\"y")
     writer.raw("\">")

@@ -77,7 +77,7 @@ import Testing
   }
 
   @Test func unsafeLinkLeavesOnlyItsText() {
-    var out = HTMLWriter(capacity: 64)
+    var out = HTMLWriter(.html, capacity: 64)
     out.link("javascript:alert(1)", "Se <live>")
     out.link("https://example.se/?a=1&b=2", "ok")
     #expect(
@@ -93,7 +93,7 @@ import Testing
       "2012-07-03T10:00:00Z", "1999-12-31T23:00:00Z",
     ] {
       let date = Fixtures.date(text)
-      var out = HTMLWriter(capacity: 32)
+      var out = HTMLWriter(.html, capacity: 32)
       out.dateTime(LocalTime(date))
       #expect(String(decoding: out.bytes, as: UTF8.self) == RFC3339.format(date), "\(text)")
     }
@@ -121,7 +121,7 @@ import Testing
 
   @Test func countsOfFiveDigitsOrMoreHaveNoBreakSpacesBetweenThousands() {
     func written(_ value: Int) -> String {
-      var out = HTMLWriter(capacity: 32)
+      var out = HTMLWriter(.html, capacity: 32)
       out.count(value)
       return String(decoding: out.bytes, as: UTF8.self)
     }
