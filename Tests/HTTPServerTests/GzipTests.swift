@@ -40,16 +40,8 @@ import Testing
       .appendingPathComponent("almedalen-gzip-\(UUID().uuidString).gz")
     try Data(data).write(to: url)
     defer { try? FileManager.default.removeItem(at: url) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
-    process.arguments = ["-dc", url.path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()  // before wait: no pipe deadlock
-    process.waitUntilExit()
-    return process.terminationStatus == 0 ? [UInt8](output) : nil
+    let result = try runProgram("/usr/bin/gzip", ["-dc", url.path])
+    return result.status == 0 ? result.standardOutput : nil
   }
 
   @Test(arguments: 0..<samples.count)
@@ -144,16 +136,9 @@ import Testing
       .appendingPathComponent("almedalen-gzip-\(UUID().uuidString)")
     try Data(data).write(to: url)
     defer { try? FileManager.default.removeItem(at: url) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
-    process.arguments = ["-c", url.path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0)
-    return [UInt8](output)
+    let result = try runProgram("/usr/bin/gzip", ["-c", url.path])
+    #expect(result.status == 0)
+    return result.standardOutput
   }
 
   @Test(

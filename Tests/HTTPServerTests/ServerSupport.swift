@@ -135,44 +135,49 @@ struct ProcessResult {
 
 /// Runs a program with output in temporary files (no pipe can fill up); kills it after
 /// `timeout`.
+///
+/// Spawned with posix_spawn rather than Foundation's `Process`: on this toolchain (Swift
+/// 6.3.1) `Process.run()` reads past a `dirent` while it counts the open descriptors in
+/// /proc/self/fd, and crashed the suite when a test with thousands of open connections ran
+/// beside a curl test (fixed upstream in swift-corelibs-foundation #5472).
 func runProgram(_ path: String, _ arguments: [String], timeout: Duration = .seconds(20)) throws
   -> ProcessResult
 {
   let directory = FileManager.default.temporaryDirectory
-  let outURL = directory.appendingPathComponent("almedalen-out-\(UUID().uuidString)")
-  let errURL = directory.appendingPathComponent("almedalen-err-\(UUID().uuidString)")
-  for url in [outURL, errURL] {
-    guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-      throw WireError("cannot create \(url.path)")
-    }
-  }
+  let outPath = directory.appendingPathComponent("almedalen-out-\(UUID().uuidString)").path
+  let errPath = directory.appendingPathComponent("almedalen-err-\(UUID().uuidString)").path
   defer {
-    try? FileManager.default.removeItem(at: outURL)
-    try? FileManager.default.removeItem(at: errURL)
+    unlink(outPath)
+    unlink(errPath)
   }
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: path)
-  process.arguments = arguments
-  let outHandle = try FileHandle(forWritingTo: outURL)
-  let errHandle = try FileHandle(forWritingTo: errURL)
-  process.standardOutput = outHandle
-  process.standardError = errHandle
-  process.standardInput = FileHandle.nullDevice
-  try process.run()
+  var actions = posix_spawn_file_actions_t()
+  posix_spawn_file_actions_init(&actions)
+  defer { posix_spawn_file_actions_destroy(&actions) }
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+  posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+  posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+  let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+  defer { for argument in argv { free(argument) } }
+  var pid: pid_t = 0
+  let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+  guard spawned == 0 else { throw WireError("cannot run \(path): error \(spawned)") }
+  var status: Int32 = 0
   let deadline = ContinuousClock.now + timeout
-  while process.isRunning && ContinuousClock.now < deadline { pause(.milliseconds(10)) }
-  if process.isRunning {
-    process.terminate()
-    process.waitUntilExit()
-    throw WireError("\(path) \(arguments) did not finish within \(timeout)")
+  while waitpid(pid, &status, WNOHANG) == 0 {
+    guard ContinuousClock.now < deadline else {
+      kill(pid, SIGKILL)
+      _ = waitpid(pid, &status, 0)
+      throw WireError("\(path) \(arguments) did not finish within \(timeout)")
+    }
+    pause(.milliseconds(10))
   }
-  process.waitUntilExit()
-  try outHandle.close()
-  try errHandle.close()
+  // An exit code, or the signal that ended it, as Process's terminationStatus gives them.
+  let signal = status & 0x7f
   return ProcessResult(
-    status: process.terminationStatus,
-    standardOutput: Array(try Data(contentsOf: outURL)),
-    standardError: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    status: signal == 0 ? (status >> 8) & 0xff : signal,
+    standardOutput: Array(try Data(contentsOf: URL(fileURLWithPath: outPath))),
+    standardError: String(
+      decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self))
 }
 
 /// Decompresses with the system's `gzip -dc`, an implementation independent of the server's.
