@@ -121,6 +121,8 @@ struct Operation: Sendable {
   /// What the handler itself may refuse with; what the token check and the body reading
   /// add is in `errorStatuses`.
   var errors: Set<Int> = []
+  /// Other answers of success the operation may give (a sign-up made at once: 201, or 200).
+  var alternatives: [Success] = []
 
   /// Every error status: the handler's own, 401 and 503 where a token is checked (the check
   /// asks the database), and 400, 413, 415 and 422 where a JSON body is read.
@@ -133,6 +135,7 @@ struct Operation: Sendable {
 
   var json: JSONValue {
     var responses: [String: JSONValue] = [String(success.status): success.json]
+    for alternative in alternatives { responses[String(alternative.status)] = alternative.json }
     for status in errorStatuses {
       guard let name = OpenAPIDocument.errorResponses[status] else {
         preconditionFailure("\(id): no error response for \(status) in OpenAPIDocument")

@@ -18,6 +18,12 @@ enum PageRoutes {
     .page(.get, "/organisers/{id}") { try organiser($0) },
     .page(.get, "/registrations/{token}", secret: true) { try registration($0) },
     .page(.post, "/registrations/{token}/cancel", secret: true) { try cancel($0) },
+    .page(.post, "/registrations/{token}/confirm", secret: true) { try confirm($0) },
+    .page(.get, "/attendees/{token}", secret: true) { try attendee($0) },
+    .page(.post, "/attendees/{token}/registrations/{id}/cancel", secret: true) {
+      try attendeeCancel($0)
+    },
+    .page(.post, "/attendees/{token}/revoke", secret: true) { try attendeeRevoke($0) },
     .page(.get, "/static/site.css") { _ in
       Response(
         headers: [
@@ -225,21 +231,21 @@ enum PageRoutes {
     model.name = name
     model.email = email
     do {
-      let signUp = try RegistrationRoutes.register(c, eventID: id, name: name, email: email)
-      var calendar: FeedLinks?
-      var registrationPage: String?
-      if let secret = signUp.secret, let calendarSecret = signUp.calendarSecret {
-        let url = c.feeds.baseURL + "/feeds/attendee/" + calendarSecret + ".ics"
-        calendar = FeedLinks(calendar: url, webcal: c.feeds.webcal(url))
-        registrationPage = c.feeds.baseURL + "/registrations/" + secret
+      let outcome = try RegistrationRoutes.signUp(
+        c, eventID: id, name: name, email: email,
+        attendeeSecret: c.request.cookie(attendeeCookie))
+      guard case .signedUp(let signUp) = outcome else {
+        var response = page(c, status: 200, Pages.requested(event: event, context(c)))
+        response.headers.set("Cache-Control", "no-store")
+        return response
       }
+      // The visitor's attendee link proved the address: signed up at once.
+      var model = SignedUpPageModel(
+        event: event, status: signUp.registration.status,
+        waitlistPosition: signUp.waitlistPosition, registrationPage: nil, calendar: nil)
+      model.confirmedByMail = !signUp.existing
       var response = page(
-        c, status: signUp.existing ? 200 : 201,
-        Pages.signedUp(
-          SignedUpPageModel(
-            event: event, status: signUp.registration.status,
-            waitlistPosition: signUp.waitlistPosition, registrationPage: registrationPage,
-            calendar: calendar), context(c)))
+        c, status: signUp.existing ? 200 : 201, Pages.signedUp(model, context(c)))
       // The page holds secrets: neither stored nor passed on.
       response.headers.set("Cache-Control", "no-store")
       response.headers.set("Referrer-Policy", "no-referrer")
@@ -305,13 +311,15 @@ enum PageRoutes {
       throw PageNotFound()
     }
     let snapshot = try c.store.feeds.event(found.registration.eventID)
-    var response = page(
-      c, status: 200,
-      Pages.registration(
-        RegistrationPageModel(
-          event: FeedRoutes.feedEvents(snapshot, c.feeds)[0], status: found.registration.status,
-          waitlistPosition: found.waitlistPosition,
-          cancelAction: "/registrations/" + token + "/cancel"), context(c)))
+    var model = RegistrationPageModel(
+      event: FeedRoutes.feedEvents(snapshot, c.feeds)[0], status: found.registration.status,
+      waitlistPosition: found.waitlistPosition,
+      cancelAction: "/registrations/" + token + "/cancel")
+    if found.registration.status == .pending {
+      model.confirmAction = "/registrations/" + token + "/confirm"
+      model.expiresAt = found.registration.expiresAt
+    }
+    var response = page(c, status: 200, Pages.registration(model, context(c)))
     response.headers.set("Cache-Control", "no-store")
     response.headers.set("Referrer-Policy", "no-referrer")
     response.headers.set("X-Robots-Tag", "noindex")
@@ -332,6 +340,118 @@ enum PageRoutes {
       Pages.cancelled(event: FeedRoutes.feedEvents(snapshot, c.feeds)[0], context(c)))
     response.headers.set("Cache-Control", "no-store")
     response.headers.set("Referrer-Policy", "no-referrer")
+    return response
+  }
+
+  /// The confirm button of a request's page (a GET never confirms: mail scanners fetch
+  /// links).
+  static func confirm(_ c: RequestContext) throws -> Response {
+    let token = try RegistrationRoutes.secret(c)
+    _ = try checkedForm(c)
+    let outcome: RegistrationStore.Confirmation
+    do { outcome = try c.store.registrations.confirm(secret: token) } catch StoreError.notFound {
+      throw PageNotFound()
+    }
+    let registration: Registration
+    let position: Int?
+    var mailed = false
+    switch outcome {
+    case .expired:
+      throw Problem(
+        status: 409, title: "För sent",
+        detail: "Anmälan bekräftades inte i tid och platsen har släppts. Anmäl dig igen.")
+    case .confirmed(let found, let place):
+      (registration, position, mailed) = (found, place, true)
+    case .alreadySignedUp(let found, let place):
+      (registration, position) = (found, place)
+    }
+    let snapshot = try c.store.feeds.event(registration.eventID)
+    var model = SignedUpPageModel(
+      event: FeedRoutes.feedEvents(snapshot, c.feeds)[0], status: registration.status,
+      waitlistPosition: position, registrationPage: nil, calendar: nil)
+    model.confirmedByMail = mailed
+    var response = page(c, status: 200, Pages.signedUp(model, context(c)))
+    response.headers.set("Cache-Control", "no-store")
+    response.headers.set("Referrer-Policy", "no-referrer")
+    return response
+  }
+
+  static let attendeeCookie = "almedalen_attendee"
+
+  /// The attendee's own page, from the link mailed to them. It leaves a cookie, so that
+  /// their further sign-ups from this browser need no confirmation by mail.
+  static func attendee(_ c: RequestContext) throws -> Response {
+    let token = try RegistrationRoutes.secret(c)
+    let snapshot: ProgrammeSnapshot
+    let registrations: [UUID: Registration]
+    do {
+      (snapshot, registrations) = try c.store.registrations.calendar(secret: token)
+    } catch StoreError.notFound {
+      throw PageNotFound()
+    }
+    let items = FeedRoutes.feedEvents(snapshot, c.feeds).compactMap {
+      event -> AttendeePageModel.Item? in
+      guard let registration = registrations[event.event.id] else { return nil }
+      return AttendeePageModel.Item(
+        event: event, status: registration.status, waitlistPosition: nil,
+        cancelAction: "/attendees/" + token + "/registrations/"
+          + registration.id.uuidString.lowercased() + "/cancel")
+    }
+    let calendar = c.feeds.baseURL + "/feeds/attendee/" + token + ".ics"
+    var response = page(
+      c, status: 200,
+      Pages.attendee(
+        AttendeePageModel(
+          items: items, calendar: FeedLinks(calendar: calendar, webcal: c.feeds.webcal(calendar)),
+          revokeAction: "/attendees/" + token + "/revoke"), context(c)))
+    response.headers.set("Cache-Control", "no-store")
+    response.headers.set("Referrer-Policy", "no-referrer")
+    response.headers.set("X-Robots-Tag", "noindex")
+    response.setCookie(
+      SetCookie(
+        name: attendeeCookie, value: token, maxAge: 30 * 86_400,
+        secure: c.feeds.baseURL.hasPrefix("https://"), sameSite: .lax))
+    return response
+  }
+
+  static func attendeeCancel(_ c: RequestContext) throws -> Response {
+    let token = try RegistrationRoutes.secret(c)
+    _ = try checkedForm(c)
+    guard let text = c.parameters["id"], let id = UUID(uuidString: text) else {
+      throw PageNotFound()
+    }
+    let registration: Registration
+    do {
+      registration = try c.store.registrations.cancel(registrationID: id, attendeeSecret: token)
+    } catch StoreError.notFound {
+      throw PageNotFound()
+    }
+    let snapshot = try c.store.feeds.event(registration.eventID)
+    var response = page(
+      c, status: 200,
+      Pages.cancelled(event: FeedRoutes.feedEvents(snapshot, c.feeds)[0], context(c)))
+    response.headers.set("Cache-Control", "no-store")
+    response.headers.set("Referrer-Policy", "no-referrer")
+    return response
+  }
+
+  static func attendeeRevoke(_ c: RequestContext) throws -> Response {
+    let token = try RegistrationRoutes.secret(c)
+    _ = try checkedForm(c)
+    do { try c.store.registrations.revokeCalendar(secret: token) } catch StoreError.notFound {
+      throw PageNotFound()
+    }
+    var response = page(
+      c, status: 200,
+      Pages.error(
+        status: 200, title: "Dina länkar är stoppade",
+        message: "Ingen av dina gamla länkar fungerar längre. Nya får du på ett seminariums sida, "
+          + "med \"Skicka mina länkar igen\".", context(c)))
+    response.headers.set("Cache-Control", "no-store")
+    response.setCookie(
+      SetCookie(
+        name: attendeeCookie, value: "", maxAge: 0,
+        secure: c.feeds.baseURL.hasPrefix("https://"), sameSite: .lax))
     return response
   }
 

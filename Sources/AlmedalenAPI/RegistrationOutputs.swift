@@ -29,6 +29,21 @@ enum RegistrationOutputs {
       .omittable("calendar_webcal_url", \.webcalURL),
     ])
 
+  /// The answer to a request, the same for every address.
+  static let requested = OutputObject<UUID>(
+    name: "SignUpRequested",
+    fields: [
+      .uuid("event_id", \.self),
+      OutputObject.Field(
+        name: "detail",
+        schema: Schema.string(enumeration: [requestedDetail])
+      ) { _ in requestedDetail.json },
+    ])
+
+  static let requestedDetail =
+    "Check your mail: the message there says how to confirm the sign-up. Nothing is signed up "
+    + "until it is confirmed."
+
   /// A registration as its attendee sees it, or as its organiser's list shows it.
   struct Entry: Sendable {
     let registration: Registration

@@ -10,23 +10,22 @@ public struct RegistrationSettings: Sendable {
   /// Attempts per client address per `clientWindow` seconds.
   public var perClient: Int
   public var clientWindow: Int
-  /// Attempts per email address per `emailWindow` seconds.
-  public var perEmail: Int
-  public var emailWindow: Int
+  /// How long a request holds its place before it must be confirmed, in seconds.
+  public var holdSeconds: Int
   /// Take the client's address from the last `X-Forwarded-For` entry (behind a proxy).
   public var trustForwardedFor: Bool
-  /// "Send my links again": messages per address and hour (more are dropped silently).
+  /// Mail a public request may cause (a link to confirm, links again), per address and hour;
+  /// more are dropped silently.
   public var linksPerAddress: Int
 
   public init(
-    perClient: Int = 30, clientWindow: Int = 600, perEmail: Int = 5, emailWindow: Int = 3600,
+    perClient: Int = 30, clientWindow: Int = 600, holdSeconds: Int = 1800,
     trustForwardedFor: Bool = false, linksPerAddress: Int = 5
   ) {
+    self.holdSeconds = holdSeconds
     self.linksPerAddress = linksPerAddress
     self.perClient = perClient
     self.clientWindow = clientWindow
-    self.perEmail = perEmail
-    self.emailWindow = emailWindow
     self.trustForwardedFor = trustForwardedFor
   }
 }
@@ -39,18 +38,30 @@ enum RegistrationRoutes {
     .api(
       .post, "/api/v1/events/{id}/registrations",
       Operation(
-        id: "signUp", summary: "Sign up for a seat", tag: .registrations,
+        id: "signUp", summary: "Ask for a seat: the address confirms it by mail",
+        tag: .registrations,
         description: """
-          Name and email, nothing more. Confirmed while seats remain, waitlisted after \
-          (with the position). The answer holds the attendee's secret links, shown only \
-          this once: `cancel_url` and `calendar_url` (all their sign-ups as iCalendar). \
-          Signing up again with the same email answers 200 with the existing registration \
-          and no links. Closed, cancelled or past events are 409; drafts 404; too many \
-          attempts from one client or for one email 429 with Retry-After.
+          Name and email, nothing more. The request holds a seat (or a waitlist place) at \
+          once, for `ALMEDALEN_SIGNUP_HOLD_SECONDS` (30 minutes by default), and a message \
+          to the address carries the link whose page confirms it; unconfirmed, the place \
+          is let go and the waitlist moves on. The answer is 202 and the same, byte for \
+          byte, whatever the address: new, known, already signed up (it is then mailed its \
+          links and nothing changes), or erased. With `attendee_token`, the secret of the \
+          attendee's own page or calendar (which proves the address), a sign-up for that \
+          address is made at once: 201 with its status, or 200 when it existed. Closed, \
+          cancelled or past events are 409; drafts 404; too many requests from one client \
+          429 with Retry-After. There is no limit per address that answers 429: mail to one \
+          address is capped instead, silently.
           """, access: .open, parameters: [.id],
-        success: .created(
-          "The registration and its secret links", RegistrationOutputs.signUp.component),
-        errors: [404, 409, 429, 503]), reading: SignUpInput.wire
+        success: .accepted(
+          "Taken: a message to the address says what to do next",
+          RegistrationOutputs.requested.component),
+        errors: [404, 409, 429, 503],
+        alternatives: [
+          .created("Signed up at once: the attendee token proved the address",
+            RegistrationOutputs.signUp.component),
+          .ok("Signed up already (attendee token)", RegistrationOutputs.signUp.component),
+        ]), reading: SignUpInput.wire
     ) { try signUp($0, $1) },
     .api(
       .get, "/api/v1/events/{id}/registrations",
@@ -78,6 +89,18 @@ enum RegistrationRoutes {
         access: .open, parameters: [.token],
         success: .ok("Its status", RegistrationOutputs.status.component), errors: [400, 404, 503])
     ) { try show($0) },
+    .api(
+      .post, "/api/v1/registrations/{token}/confirm", secret: true,
+      Operation(
+        id: "confirmRegistration", summary: "Confirm a request with the link from its mail",
+        tag: .registrations,
+        description: """
+          The request keeps its place and becomes the attendee's registration; a message with \
+          their links follows. Repeating is harmless. A request not confirmed in time is 409.
+          """, access: .open, parameters: [.token],
+        success: .ok("Its status", RegistrationOutputs.status.component),
+        errors: [400, 404, 409, 503])
+    ) { try confirm($0) },
     .api(
       .delete, "/api/v1/registrations/{token}", secret: true,
       Operation(
@@ -110,44 +133,86 @@ enum RegistrationRoutes {
 
   /// Secrets are base64url of 32 bytes; anything else is not one of ours.
   static func secret(_ c: RequestContext) throws(Problem) -> String {
-    guard let token = c.parameters["token"], token.utf8.count == 43,
-      token.utf8.allSatisfy({ byte in
+    guard let token = c.parameters["token"], isSecret(token) else {
+      throw Problem(status: 404, title: "Not found", detail: "No such link.")
+    }
+    return token
+  }
+
+  static func isSecret(_ token: String) -> Bool {
+    token.utf8.count == 43
+      && token.utf8.allSatisfy({ byte in
         (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
           || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
           || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
           || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
       })
-    else { throw Problem(status: 404, title: "Not found", detail: "No such link.") }
-    return token
   }
 
   static func signUp(_ c: RequestContext, _ body: BodyReader<SignUpInput>) throws -> Response {
     let eventID = try c.id("id")
     let body = try body.read()
-    let signUp = try register(c, eventID: eventID, name: body.name!, email: body.email!)
-    var answer = RegistrationOutputs.SignUp(
-      eventID: eventID, status: signUp.registration.status, position: signUp.waitlistPosition,
-      existing: signUp.existing)
-    if let secret = signUp.secret, let calendarSecret = signUp.calendarSecret {
-      let calendar = c.feeds.baseURL + "/feeds/attendee/" + calendarSecret + ".ics"
-      answer.cancelURL = c.feeds.baseURL + "/api/v1/registrations/" + secret
-      answer.calendarURL = calendar
-      answer.webcalURL = c.feeds.webcal(calendar)
+    switch try signUp(
+      c, eventID: eventID, name: body.name!, email: body.email!, attendeeSecret: body.attendeeToken)
+    {
+    case .requested:
+      return JSONOutput.response(
+        RegistrationOutputs.requested.json(eventID), status: 202,
+        headers: [("Cache-Control", "no-store")])
+    case .signedUp(let signUp):
+      let answer = RegistrationOutputs.SignUp(
+        eventID: eventID, status: signUp.registration.status, position: signUp.waitlistPosition,
+        existing: signUp.existing)
+      return JSONOutput.response(
+        RegistrationOutputs.signUp.json(answer), status: signUp.existing ? 200 : 201,
+        headers: [("Cache-Control", "no-store")])
     }
-    return JSONOutput.response(
-      RegistrationOutputs.signUp.json(answer), status: signUp.existing ? 200 : 201,
-      headers: [("Cache-Control", "no-store")]
-    )
   }
 
-  /// One sign-up, from the API or the page's form: both rate limits, then the store.
-  static func register(_ c: RequestContext, eventID: UUID, name: String, email: String) throws
-    -> RegistrationStore.SignUp
-  {
+  /// What a sign-up did: a request waiting for the address, or a sign-up made at once for
+  /// an address its attendee link proves.
+  enum SignUpOutcome {
+    case requested
+    case signedUp(RegistrationStore.SignUp)
+  }
+
+  /// One sign-up, from the API or the page's form: the limit per client, then the store. An
+  /// attendee secret whose address is the one given makes it at once; anything else is a
+  /// request that the address confirms, answered the same whatever the address.
+  static func signUp(
+    _ c: RequestContext, eventID: UUID, name: String, email: String, attendeeSecret: String?
+  ) throws -> SignUpOutcome {
     let settings = c.registrations
     try limit(c, key: "client:" + clientAddress(c), settings.perClient, settings.clientWindow)
-    try limit(c, key: "email:" + email.lowercased(), settings.perEmail, settings.emailWindow)
-    return try c.store.registrations.register(eventID: eventID, name: name, email: email)
+    if let attendeeSecret, isSecret(attendeeSecret),
+      let proven = try c.store.registrations.provenEmail(attendeeSecret: attendeeSecret),
+      proven.lowercased() == email.lowercased()
+    {
+      return .signedUp(
+        try c.store.registrations.register(eventID: eventID, name: name, email: email))
+    }
+    let outcome = try c.store.registrations.request(
+      eventID: eventID, name: name, email: email, holdSeconds: settings.holdSeconds,
+      mailsPerHour: settings.linksPerAddress)
+    if outcome == .capped {
+      FileHandle.standardError.write(
+        Data(
+          "level=info event=mail_capped kind=signup to_domain=\(MailRoutes.domain(email))\n".utf8))
+    }
+    return .requested
+  }
+
+  static func confirm(_ c: RequestContext) throws -> Response {
+    switch try c.store.registrations.confirm(secret: try secret(c)) {
+    case .confirmed(let registration, let position), .alreadySignedUp(let registration, let position):
+      return JSONOutput.response(
+        RegistrationOutputs.status.json(.init(registration: registration, position: position)),
+        headers: [("Cache-Control", "no-store")])
+    case .expired:
+      throw Problem(
+        status: 409, title: "Expired",
+        detail: "The request was not confirmed in time and its place was let go; sign up again.")
+    }
   }
 
   /// 429 with Retry-After once `key` is over its limit in the current window.
@@ -278,6 +343,7 @@ enum RegistrationCSV {
     case .confirmed: "bekräftad"
     case .waitlisted: "väntelista"
     case .cancelled: "avanmäld"
+    case .pending: "ej bekräftad"
     }
   }
 }

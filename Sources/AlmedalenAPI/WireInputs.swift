@@ -86,11 +86,13 @@ struct PersonInput: WireInput {
 struct SignUpInput: WireInput {
   var name: String?
   var email: String?
+  var attendeeToken: String?
 
   static let wire = InputObject<Self>(
     name: "SignUpInput",
     fields: [
       .string("name", \.name, required: true, Schema.line()),
       .string("email", \.email, required: true, Schema.email()),
+      .string("attendee_token", \.attendeeToken, Schema.line(maxLength: 100)),
     ])
 }

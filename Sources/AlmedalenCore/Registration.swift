@@ -16,11 +16,18 @@ public struct Registration: Hashable, Sendable, Identifiable {
   public var createdAt: Date
   public var updatedAt: Date
   public var erasedAt: Date?
+  /// When the address was proven (nil: a request still waiting for it, `pending`).
+  public var verifiedAt: Date?
+  /// When an unproven request lets go of its place.
+  public var expiresAt: Date?
 
   public init(
     id: UUID, eventID: UUID, name: String?, email: String?, status: RegistrationStatus,
-    arrival: Int64, revision: Int = 0, createdAt: Date, updatedAt: Date, erasedAt: Date? = nil
+    arrival: Int64, revision: Int = 0, createdAt: Date, updatedAt: Date, erasedAt: Date? = nil,
+    verifiedAt: Date? = nil, expiresAt: Date? = nil
   ) {
+    self.verifiedAt = verifiedAt
+    self.expiresAt = expiresAt
     self.revision = revision
     self.id = id
     self.eventID = eventID

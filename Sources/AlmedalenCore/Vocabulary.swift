@@ -31,6 +31,9 @@ public enum ParticipantRole: String, CaseIterable, Hashable, Sendable, Codable {
 /// Where a sign-up stands.
 public enum RegistrationStatus: String, CaseIterable, Hashable, Sendable, Codable {
   case confirmed, waitlisted, cancelled
+  /// A request whose address has not been proven yet: it holds a seat or a waitlist place
+  /// until it is confirmed from the mail or expires.
+  case pending
 }
 
 /// What an API token may do.

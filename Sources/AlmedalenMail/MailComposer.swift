@@ -113,6 +113,27 @@ public struct MailComposer: Sendable {
         if let venue = facts.previousVenue { lines.append("Var: " + Self.venueLine(venue)) }
       }
       lines += ["", "Din anmälan gäller som förut; kalenderfilen i brevet har den nya tiden."]
+    case .confirm:
+      guard registration.status == .pending, let secret = facts.cancelSecrets[registration.id]
+      else { return nil }
+      subject = "Bekräfta din anmälan: \(title)"
+      lines += ["någon – förhoppningsvis du – vill anmäla den här adressen till", "", title, ""]
+      lines += place(event, facts.programme)
+      lines += ["", "Bekräfta anmälan här (öppna länken och tryck på knappen):", baseURL + "/registrations/" + secret]
+      if let expires = registration.expiresAt {
+        lines += ["", "Platsen hålls för dig till kl. " + LocalTime(expires).clock + "; bekräftar du inte släpps den."]
+      }
+      lines += ["", "Var det inte du? Gör ingenting: ingen anmälan görs utan att du bekräftar."]
+      lines += ["", "Seminariets sida: " + pageURL(event.id)] + signature()
+      return Draft(subject: subject, text: lines.joined(separator: "\n"))
+    case .already:
+      subject = "Du är redan anmäld: \(title)"
+      lines += ["någon bad om att anmäla den här adressen till", "", title, ""]
+      lines += place(event, facts.programme)
+      lines += ["", "Du är redan anmäld, så ingenting har ändrats. Här är dina länkar igen:", ""]
+      lines += registrationLinks(facts, registration)
+      lines += ["", "Seminariets sida: " + pageURL(event.id)] + signature()
+      return Draft(subject: subject, text: lines.joined(separator: "\n"))
     case .eventCancelled:
       method = .cancel
       subject = "Inställt: \(title)"
@@ -153,6 +174,7 @@ public struct MailComposer: Sendable {
     if let calendar = facts.calendarSecret {
       lines += ["", "Alla dina seminarier i din kalender:"]
       lines += calendarLinks(calendar)
+      lines += ["", "Alla dina anmälningar på en sida:", baseURL + "/attendees/" + calendar]
     }
     lines += ["", "Bad du inte om det här brevet? Då kan du bortse från det."]
     lines += signature()
@@ -228,6 +250,7 @@ public struct MailComposer: Sendable {
     if let calendar = facts.calendarSecret {
       lines += ["", "Dina seminarier i din kalender, som följer med om något ändras:"]
       lines += calendarLinks(calendar)
+      lines += ["", "Alla dina anmälningar på en sida:", baseURL + "/attendees/" + calendar]
     }
     if !lines.isEmpty {
       lines += ["", "Länkarna är personliga: dela dem inte."]

@@ -1,4 +1,5 @@
 public import AlmedalenCore
+public import Foundation
 public import AlmedalenFeeds
 
 /// What every page needs: where the site lives, the visitor's form token, and the links to
@@ -166,6 +167,8 @@ public struct SignedUpPageModel: Sendable {
   /// already signed up: the links were given the first time).
   public var registrationPage: String?
   public var calendar: FeedLinks?
+  /// Confirmed from the mail just now: the links are on their way by mail.
+  public var confirmedByMail = false
 
   public init(
     event: FeedEvent, status: RegistrationStatus, waitlistPosition: Int?,
@@ -186,6 +189,9 @@ public struct RegistrationPageModel: Sendable {
   public var waitlistPosition: Int?
   /// The form's target (`/registrations/{token}/cancel`).
   public var cancelAction: String
+  /// For a request not confirmed yet: the confirm form's target and when the place is let go.
+  public var confirmAction: String?
+  public var expiresAt: Date?
 
   public init(
     event: FeedEvent, status: RegistrationStatus, waitlistPosition: Int?, cancelAction: String
@@ -194,6 +200,37 @@ public struct RegistrationPageModel: Sendable {
     self.status = status
     self.waitlistPosition = waitlistPosition
     self.cancelAction = cancelAction
+  }
+}
+
+/// `/attendees/{token}`: every sign-up of one attendee, reached by the link mailed to them.
+public struct AttendeePageModel: Sendable {
+  public struct Item: Sendable {
+    public var event: FeedEvent
+    public var status: RegistrationStatus
+    public var waitlistPosition: Int?
+    /// The cancel form's target.
+    public var cancelAction: String
+
+    public init(
+      event: FeedEvent, status: RegistrationStatus, waitlistPosition: Int?, cancelAction: String
+    ) {
+      self.event = event
+      self.status = status
+      self.waitlistPosition = waitlistPosition
+      self.cancelAction = cancelAction
+    }
+  }
+
+  public var items: [Item]
+  public var calendar: FeedLinks
+  /// The form that stops every link of the attendee.
+  public var revokeAction: String
+
+  public init(items: [Item], calendar: FeedLinks, revokeAction: String) {
+    self.items = items
+    self.calendar = calendar
+    self.revokeAction = revokeAction
   }
 }
 

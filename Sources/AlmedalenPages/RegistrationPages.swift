@@ -5,7 +5,7 @@ extension Pages {
   /// After a sign-up: where the attendee stands and, the first time only, their own links.
   public static func signedUp(_ model: SignedUpPageModel, _ context: PageContext) -> [UInt8] {
     Layout.page(title: "Anmälan – " + model.event.event.title, isPrivate: true) { out in
-      let alreadySignedUp = model.registrationPage == nil
+      let alreadySignedUp = model.registrationPage == nil && !model.confirmedByMail
       out.raw(
         alreadySignedUp
           ? "<h1>Du var redan anmäld</h1>\n" : "<h1>Tack för din anmälan</h1>\n")
@@ -14,6 +14,15 @@ extension Pages {
         model.status, position: model.waitlistPosition, justNow: !alreadySignedUp, into: &out)
       out.raw("</p>\n")
       Fragments.eventSummary(model.event, into: &out)
+      if model.confirmedByMail {
+        out.raw(
+          """
+          <p>Din anmälan är bekräftad. Ett brev med länken för att avboka och din kalender är \
+          på väg till din e-post.</p>
+
+          """)
+        return
+      }
       guard let page = model.registrationPage else {
         out.raw(
           """
@@ -63,6 +72,25 @@ extension Pages {
       RegistrationPages.status(
         model.status, position: model.waitlistPosition, justNow: false, into: &out)
       out.raw("</dd>\n</dl>\n")
+      if model.status == .pending, let confirm = model.confirmAction, HTML.isSafeURL(confirm) {
+        out.raw("<form class=\"confirm-form\" method=\"post\" action=\"")
+        out.attribute(confirm)
+        out.raw("\">\n<input type=\"hidden\" name=\"form_token\" value=\"")
+        out.attribute(context.formToken)
+        out.raw("\" />\n<p>Bekräfta att det är du som vill anmäla dig")
+        if let expires = model.expiresAt {
+          out.raw(", senast kl. ")
+          out.text(LocalTime(expires).clock)
+        }
+        out.raw(
+          """
+          . Platsen hålls för dig till dess.</p>
+          <button type="submit">Bekräfta min anmälan</button>
+          </form>
+
+          """)
+        return
+      }
       guard model.status != .cancelled, HTML.isSafeURL(model.cancelAction) else { return }
       out.raw("<form class=\"cancel-form\" method=\"post\" action=\"")
       out.attribute(model.cancelAction)
@@ -76,6 +104,82 @@ extension Pages {
         </form>
 
         """)
+    }
+  }
+
+  /// After a sign-up request: the same page whatever the address, pointing to the mail.
+  public static func requested(event: FeedEvent, _ context: PageContext) -> [UInt8] {
+    Layout.page(title: "Titta i din e-post – " + event.event.title, isPrivate: true) { out in
+      out.raw(
+        """
+        <h1>Titta i din e-post</h1>
+        <p class="notice outcome" role="status">Vi har skickat ett brev till adressen du \
+        angav. Öppna länken i brevet och bekräfta din anmälan.</p>
+
+        """)
+      Fragments.eventSummary(event, into: &out)
+      out.raw(
+        """
+        <p>Platsen hålls för dig en stund medan du bekräftar; bekräftar du inte släpps den. Är \
+        du redan anmäld står det i brevet, med dina länkar. Kommer inget brev? Titta bland \
+        skräpposten.</p>
+
+        """)
+    }
+  }
+
+  /// `/attendees/{token}`: every sign-up of the attendee, each with its cancel button, their
+  /// calendar, and the button that stops every link.
+  public static func attendee(_ model: AttendeePageModel, _ context: PageContext) -> [UInt8] {
+    Layout.page(title: "Mina anmälningar", isPrivate: true) { out in
+      out.raw("<h1>Mina anmälningar</h1>\n")
+      if model.items.isEmpty {
+        out.raw("<p>Du har inga anmälningar just nu.</p>\n")
+      }
+      for item in model.items {
+        out.raw("<section class=\"own-registration\">\n")
+        Fragments.eventSummary(item.event, into: &out)
+        out.raw("<p>")
+        RegistrationPages.status(
+          item.status, position: item.waitlistPosition, justNow: false, into: &out)
+        out.raw("</p>\n")
+        if item.status != .cancelled, HTML.isSafeURL(item.cancelAction) {
+          out.raw("<form class=\"cancel-form\" method=\"post\" action=\"")
+          out.attribute(item.cancelAction)
+          out.raw("\">\n<input type=\"hidden\" name=\"form_token\" value=\"")
+          out.attribute(context.formToken)
+          out.raw("\" />\n<button type=\"submit\">Avboka</button>\n</form>\n")
+        }
+        out.raw("</section>\n")
+      }
+      out.raw(
+        """
+        <section class="own-links" aria-labelledby="kalender-rubrik">
+        <h2 id="kalender-rubrik">Din kalender</h2>
+        <p>Alla dina anmälda seminarier som kalender; den följer med när något ändras. \
+        Anmäler du dig till fler seminarier från den här webbläsaren behöver du inte \
+        bekräfta dem med e-post.</p>
+        <ul class="feeds">
+
+        """)
+      Fragments.calendarLinks(model.calendar, into: &out)
+      out.raw("</ul>\n")
+      if HTML.isSafeURL(model.revokeAction) {
+        out.raw("<form class=\"cancel-form\" method=\"post\" action=\"")
+        out.attribute(model.revokeAction)
+        out.raw("\">\n<input type=\"hidden\" name=\"form_token\" value=\"")
+        out.attribute(context.formToken)
+        out.raw(
+          """
+          " />
+          <p>Har någon annan fått tag i dina länkar? Stoppa dem; be sedan om nya på ett \
+          seminariums sida.</p>
+          <button type="submit">Stoppa alla mina länkar</button>
+          </form>
+
+          """)
+      }
+      out.raw("</section>\n")
     }
   }
 
@@ -113,6 +217,8 @@ enum RegistrationPages {
       }
     case .cancelled:
       out.raw("Din anmälan är avbokad.")
+    case .pending:
+      out.raw("Din anmälan väntar på att du bekräftar den.")
     }
   }
 }

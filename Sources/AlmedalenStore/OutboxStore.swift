@@ -7,6 +7,8 @@ public enum MailKind: String, Sendable, CaseIterable {
   case signup, promotion, cancellation, change
   case eventCancelled = "event-cancelled"
   case links, invitation
+  /// A request's link to confirm it; and, for an address signed up already, its links.
+  case confirm, already
   case passwordReset = "password-reset"
 }
 
@@ -303,7 +305,7 @@ public struct OutboxStore: Sendable {
     // New links, for the messages that carry them.
     let linked: [Registration]
     switch kind {
-    case .signup, .promotion: linked = facts.registration.map { [$0] } ?? []
+    case .signup, .promotion, .confirm, .already: linked = facts.registration.map { [$0] } ?? []
     case .links: linked = facts.registrations
     default: linked = []
     }

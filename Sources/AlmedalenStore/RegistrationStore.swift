@@ -8,7 +8,10 @@ public struct RegistrationStore: Sendable {
   let pool: ConnectionPool
 
   static let columns: PostgresQuery =
-    "id, event_id, name, email, status, arrival, revision, created_at, updated_at, erased_at"
+    """
+    id, event_id, name, email, status, arrival, revision, created_at, updated_at, erased_at,
+    verified_at, expires_at
+    """
 
   /// The outcome of a sign-up. `secret` is the attendee's cancel/calendar secret: shown once,
   /// stored only as a hash. It is nil when the email was already signed up (`existing`).
@@ -22,8 +25,9 @@ public struct RegistrationStore: Sendable {
     public var existing: Bool { secret == nil }
   }
 
-  /// Signs someone up: confirmed while seats remain, waitlisted after. A second sign-up with
-  /// the same email answers with the existing registration.
+  /// Signs up someone whose address is proven (they hold their attendee link): confirmed
+  /// while seats remain, waitlisted after. A second sign-up with the same email answers with
+  /// the existing registration. Requests from anyone else go through `request`.
   public func register(eventID: UUID, name: String, email: String, at now: Date = Date()) throws
     -> SignUp
   {
@@ -56,10 +60,12 @@ public struct RegistrationStore: Sendable {
       guard try event.decode("ends_at", as: Date.self) > now else {
         throw StoreError.lifecycle("the event is over")
       }
+      try Self.expireHolds(of: eventID, on: connection)
       if let row = try connection.query(
         """
         SELECT \(Self.columns) FROM registrations
         WHERE event_id = \(eventID) AND lower(email) = lower(\(email)) AND status <> 'cancelled'
+          AND verified_at IS NOT NULL
         """
       ).first {
         let registration = try Self.decode(row)
@@ -91,9 +97,9 @@ public struct RegistrationStore: Sendable {
         connection.query(
           """
           INSERT INTO registrations (event_id, name, email, status, token_hash, attendee_id,
-                                     created_at, updated_at)
+                                     created_at, updated_at, verified_at)
           VALUES (\(eventID), \(name), \(email), \(newStatus), sha256(convert_to(\(secret), 'UTF8')),
-                  \(attendeeID), clock_timestamp(), clock_timestamp())
+                  \(attendeeID), clock_timestamp(), clock_timestamp(), clock_timestamp())
           RETURNING \(Self.columns)
           """)[0])
       try connection.execute(
@@ -138,6 +144,212 @@ public struct RegistrationStore: Sendable {
     }
   }
 
+  /// What became of a request; the caller answers the same in every case.
+  public enum RequestOutcome: Sendable, Equatable {
+    /// A place is held and the address is asked to confirm it.
+    case held
+    /// The address is signed up already: it is sent its links; a place is held all the same
+    /// (and expires), so that nothing public tells the two apart.
+    case known
+    /// As `held` or `known`, but the address had its share of mail this hour: nothing is sent.
+    case capped
+  }
+
+  /// A sign-up from someone whose address is not proven: it holds a seat (or a waitlist
+  /// place) for `holdSeconds` and mails the address the link to confirm it, or, when the
+  /// address is signed up for the event already, its links again. At most `mailsPerHour`
+  /// such mails go to one address; more are dropped. Nothing is linked to the address's
+  /// attendee until it is confirmed.
+  public func request(
+    eventID: UUID, name: String, email: String, holdSeconds: Int, mailsPerHour: Int,
+    at now: Date = Date()
+  ) throws -> RequestOutcome {
+    do {
+      try Registration.validate(name: name, email: email)
+    } catch let error as ValidationError {
+      throw StoreError.invalid(error)
+    }
+    return try pool.transaction { connection in
+      try Self.lockOpenEvent(eventID, at: now, on: connection)
+      try Self.expireHolds(of: eventID, on: connection)
+      let capacity: Int? = try connection.query(
+        "SELECT capacity FROM events WHERE id = $1", [eventID])[0].decode("capacity")
+      let seated: Int = try connection.query(
+        "SELECT count(*)::int AS n FROM registrations WHERE event_id = $1 AND status = 'confirmed'",
+        [eventID]
+      )[0].decode("n")
+      let status: RegistrationStatus =
+        capacity.map { seated < $0 } ?? true ? .confirmed : .waitlisted
+      let hold: UUID = try connection.query(
+        """
+        INSERT INTO registrations (event_id, name, email, status, created_at, updated_at,
+                                   expires_at)
+        VALUES (\(eventID), \(name), \(email), \(status), clock_timestamp(), clock_timestamp(),
+                clock_timestamp() + \(holdSeconds) * interval '1 second')
+        RETURNING id
+        """)[0].decode("id")
+      let known: UUID? = try connection.query(
+        """
+        SELECT id FROM registrations
+        WHERE event_id = \(eventID) AND lower(email) = lower(\(email)) AND status <> 'cancelled'
+          AND verified_at IS NOT NULL
+        """
+      ).first?.decode("id")
+      guard try Self.countMail(to: email, limit: mailsPerHour, on: connection) else {
+        return .capped
+      }
+      try connection.execute(
+        """
+        INSERT INTO mail_outbox (kind, recipient, registration_id, event_id)
+        VALUES (\(known == nil ? "confirm" : "already"), \(email), \(known ?? hold), \(eventID))
+        """)
+      return known == nil ? .held : .known
+    }
+  }
+
+  /// What confirming a request did.
+  public enum Confirmation: Sendable {
+    /// The address is proven: the registration, confirmed or waitlisted, with its position.
+    case confirmed(Registration, waitlistPosition: Int?)
+    /// The address was signed up for the event already: the request let go of its place.
+    case alreadySignedUp(Registration, waitlistPosition: Int?)
+    /// The request was not confirmed in time, or was cancelled.
+    case expired
+  }
+
+  /// Confirms the request whose secret this is (from the mail, so the address is proven):
+  /// it keeps its place and is linked to the address's attendee; the sign-up message with
+  /// the attendee's links follows. Repeating is harmless.
+  public func confirm(secret: String) throws -> Confirmation {
+    try pool.transaction { connection in
+      let id = try Self.registrationID(secret: secret, on: connection)
+      let eventID: UUID = try connection.query(
+        "SELECT event_id FROM registrations WHERE id = $1", [id])[0].decode("event_id")
+      try connection.query("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", [eventID])
+      try Self.expireHolds(of: eventID, on: connection)
+      let registration = try Self.decode(
+        connection.query("SELECT \(Self.columns) FROM registrations WHERE id = \(id)")[0])
+      switch registration.status {
+      case .cancelled: return .expired
+      case .confirmed, .waitlisted:
+        return .confirmed(
+          registration, waitlistPosition: try Self.position(of: registration, on: connection))
+      case .pending: break
+      }
+      guard let email = registration.email else { return .expired }
+      if let row = try connection.query(
+        """
+        SELECT \(Self.columns) FROM registrations
+        WHERE event_id = \(eventID) AND lower(email) = lower(\(email)) AND status <> 'cancelled'
+          AND verified_at IS NOT NULL
+        """
+      ).first {
+        try connection.execute(
+          "UPDATE registrations SET status = 'cancelled', updated_at = now() WHERE id = $1", [id])
+        try Self.fillFreeSeats(of: eventID, on: connection)
+        let existing = try Self.decode(row)
+        return .alreadySignedUp(
+          existing, waitlistPosition: try Self.position(of: existing, on: connection))
+      }
+      let attendeeID: UUID = try connection.query(
+        """
+        INSERT INTO attendees (email) VALUES ($1)
+        ON CONFLICT (lower(email)) DO UPDATE SET email = attendees.email RETURNING id
+        """, [email]
+      )[0].decode("id")
+      let confirmed = try Self.decode(
+        connection.query(
+          """
+          UPDATE registrations SET verified_at = clock_timestamp(), expires_at = NULL,
+            attendee_id = \(attendeeID), updated_at = now()
+          WHERE id = \(id) RETURNING \(Self.columns)
+          """)[0])
+      return .confirmed(
+        confirmed, waitlistPosition: try Self.position(of: confirmed, on: connection))
+    }
+  }
+
+  /// Lets go of every request not confirmed in time, in every event, and moves the waitlists
+  /// on; returns how many. Each event is locked first, in the order sign-ups lock it.
+  @discardableResult
+  public func expireHolds() throws -> Int {
+    let events: [UUID] = try pool.withConnection { connection in
+      try connection.query(
+        """
+        SELECT DISTINCT event_id FROM registrations
+        WHERE verified_at IS NULL AND status <> 'cancelled' AND expires_at < now()
+        """
+      ).map { try $0.decode("event_id") }
+    }
+    var expired = 0
+    for eventID in events {
+      expired += try pool.transaction { connection in
+        try connection.query("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", [eventID])
+        return try Self.expireHolds(of: eventID, on: connection)
+      }
+    }
+    return expired
+  }
+
+  /// With the event locked: its expired requests let go, and the waitlist moves on.
+  @discardableResult
+  static func expireHolds(of eventID: UUID, on connection: Connection) throws -> Int {
+    let expired = try connection.execute(
+      """
+      UPDATE registrations SET status = 'cancelled', updated_at = now()
+      WHERE event_id = $1 AND verified_at IS NULL AND status <> 'cancelled'
+        AND expires_at < clock_timestamp()
+      """, [eventID])
+    if expired > 0 { try fillFreeSeats(of: eventID, on: connection) }
+    return expired
+  }
+
+  /// Locks the event for a seat decision; it must be public, open and not over.
+  static func lockOpenEvent(_ eventID: UUID, at now: Date, on connection: Connection) throws {
+    guard
+      let event = try connection.query(
+        """
+        SELECT status, registration_open, ends_at FROM events WHERE id = $1 FOR UPDATE
+        """, [eventID]
+      ).first
+    else { throw StoreError.notFound(entity: "event", id: eventID.uuidString) }
+    let status: EventStatus = try event.decode("status")
+    guard status != .draft else { throw StoreError.notFound(entity: "event", id: eventID.uuidString) }
+    guard status == .published else { throw StoreError.lifecycle("the event is cancelled") }
+    guard try event.decode("registration_open", as: Bool.self) else {
+      throw StoreError.lifecycle("registration for this event is closed")
+    }
+    guard try event.decode("ends_at", as: Date.self) > now else {
+      throw StoreError.lifecycle("the event is over")
+    }
+  }
+
+  /// Counts one mail to `email` in this hour's window; false when over `limit`.
+  static func countMail(to email: String, limit: Int, on connection: Connection) throws -> Bool {
+    let count: Int = try connection.query(
+      """
+      INSERT INTO rate_limits AS r (key, window_start, count)
+      VALUES (encode(sha256(convert_to('mail:' || lower($1), 'UTF8')), 'hex'),
+              date_trunc('hour', now()), 1)
+      ON CONFLICT (key, window_start) DO UPDATE SET count = r.count + 1
+      RETURNING count
+      """, [email]
+    )[0].decode("count")
+    return count <= limit
+  }
+
+  static func registrationID(secret: String, on connection: Connection) throws -> UUID {
+    guard
+      let row = try connection.query(
+        """
+        SELECT registration_id FROM registration_tokens
+        WHERE token_hash = sha256(convert_to($1, 'UTF8'))
+        """, [secret]
+      ).first
+    else { throw StoreError.notFound(entity: "registration", id: "(secret)") }
+    return try row.decode("registration_id")
+  }
+
   /// Promotes the waitlist, in arrival order, into seats that are free. Call with the event
   /// row locked. Lowering capacity never removes confirmed people.
   static func fillFreeSeats(of eventID: UUID, on connection: Connection) throws {
@@ -176,15 +388,35 @@ public struct RegistrationStore: Sendable {
     }
   }
 
-  /// Headcounts per status; the confirmed count is what the caterer needs.
+  /// Seats taken and waitlist places taken, for the public: requests not yet confirmed count
+  /// as what they hold, so that nothing shown tells whether a request was new or known.
+  public func places(eventID: UUID) throws -> (seated: Int, queued: Int) {
+    try pool.withConnection { connection in
+      let row = try connection.query(
+        """
+        SELECT count(*) FILTER (WHERE status = 'confirmed')::int AS seated,
+               count(*) FILTER (WHERE status = 'waitlisted')::int AS queued
+        FROM registrations WHERE event_id = $1
+        """, [eventID])[0]
+      return (try row.decode("seated"), try row.decode("queued"))
+    }
+  }
+
+  /// Headcounts per status, requests not yet confirmed (`pending`) apart; the confirmed count
+  /// is what the caterer needs.
   public func counts(eventID: UUID) throws -> [RegistrationStatus: Int] {
     try pool.transaction { connection in
-      var counts: [RegistrationStatus: Int] = [.confirmed: 0, .waitlisted: 0, .cancelled: 0]
+      var counts: [RegistrationStatus: Int] = [
+        .confirmed: 0, .waitlisted: 0, .cancelled: 0, .pending: 0,
+      ]
       for row in try connection.query(
-        "SELECT status, count(*)::int AS n FROM registrations WHERE event_id = $1 GROUP BY status",
-        [eventID])
+        """
+        SELECT CASE WHEN verified_at IS NULL AND status <> 'cancelled' THEN 'pending'
+                    ELSE status END AS shown, count(*)::int AS n
+        FROM registrations WHERE event_id = $1 GROUP BY shown
+        """, [eventID])
       {
-        counts[try row.decode("status")] = try row.decode("n")
+        counts[try row.decode("shown")] = try row.decode("n")
       }
       return counts
     }
@@ -220,7 +452,7 @@ public struct RegistrationStore: Sendable {
         """
         DELETE FROM rate_limits WHERE key IN (
           encode(sha256(convert_to('email:' || lower($1), 'UTF8')), 'hex'),
-          encode(sha256(convert_to('links:' || lower($1), 'UTF8')), 'hex'))
+          encode(sha256(convert_to('mail:' || lower($1), 'UTF8')), 'hex'))
         """,
         [email])
       return erased
@@ -340,6 +572,47 @@ public struct RegistrationStore: Sendable {
     }
   }
 
+  /// The address behind an attendee link that works (it proves the address: it was mailed
+  /// there), or nil.
+  public func provenEmail(attendeeSecret secret: String) throws -> String? {
+    try pool.withConnection { connection in
+      try connection.query(
+        """
+        SELECT a.email FROM calendar_tokens t JOIN attendees a ON a.id = t.attendee_id
+        WHERE t.token_hash = sha256(convert_to($1, 'UTF8')) AND t.revoked_at IS NULL
+        """, [secret]
+      ).first?.decode("email")
+    }
+  }
+
+  /// Cancels one of the attendee's own registrations, by their attendee link.
+  @discardableResult
+  public func cancel(registrationID: UUID, attendeeSecret secret: String) throws -> Registration {
+    try pool.transaction { connection in
+      guard
+        let row = try connection.query(
+          """
+          SELECT r.event_id FROM registrations r JOIN calendar_tokens t
+            ON t.attendee_id = r.attendee_id AND t.revoked_at IS NULL
+          WHERE r.id = $1 AND t.token_hash = sha256(convert_to($2, 'UTF8'))
+          """, [registrationID, secret]
+        ).first
+      else { throw StoreError.notFound(entity: "registration", id: registrationID.uuidString) }
+      let eventID: UUID = try row.decode("event_id")
+      try connection.query("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", [eventID])
+      let registration = try Self.decode(
+        connection.query(
+          """
+          UPDATE registrations SET status = 'cancelled', updated_at = now(),
+            revision = revision + CASE WHEN status = 'cancelled' THEN 0 ELSE 1 END
+          WHERE id = \(registrationID)
+          RETURNING \(Self.columns)
+          """)[0])
+      try Self.fillFreeSeats(of: eventID, on: connection)
+      return registration
+    }
+  }
+
   /// Stops every calendar link of the attendee whose calendar secret this is.
   public func revokeCalendar(secret: String) throws {
     let revoked = try pool.transaction { connection in
@@ -373,6 +646,7 @@ public struct RegistrationStore: Sendable {
           """
           SELECT 1 FROM registrations r JOIN events e ON e.id = r.event_id
           WHERE lower(r.email) = lower($1) AND r.status <> 'cancelled' AND e.ends_at > now()
+          AND r.verified_at IS NOT NULL
           LIMIT 1
           """, [email]
         ).first != nil
@@ -380,7 +654,7 @@ public struct RegistrationStore: Sendable {
       let count: Int = try connection.query(
         """
         INSERT INTO rate_limits AS r (key, window_start, count)
-        VALUES (encode(sha256(convert_to('links:' || lower($1), 'UTF8')), 'hex'),
+        VALUES (encode(sha256(convert_to('mail:' || lower($1), 'UTF8')), 'hex'),
                 date_trunc('hour', now()), 1)
         ON CONFLICT (key, window_start) DO UPDATE SET count = r.count + 1
         RETURNING count
@@ -422,12 +696,16 @@ public struct RegistrationStore: Sendable {
   }
 
   static func decode(_ row: Row) throws -> Registration {
-    Registration(
+    let stored: RegistrationStatus = try row.decode("status")
+    let verified: Date? = try row.decode("verified_at")
+    return Registration(
       id: try row.decode("id"), eventID: try row.decode("event_id"), name: try row.decode("name"),
-      email: try row.decode("email"), status: try row.decode("status"),
+      email: try row.decode("email"),
+      status: verified == nil && stored != .cancelled ? .pending : stored,
       arrival: try row.decode("arrival"), revision: try row.decode("revision"),
       createdAt: try row.decode("created_at"),
-      updatedAt: try row.decode("updated_at"), erasedAt: try row.decode("erased_at"))
+      updatedAt: try row.decode("updated_at"), erasedAt: try row.decode("erased_at"),
+      verifiedAt: try row.decode("verified_at"), expiresAt: try row.decode("expires_at"))
   }
 }
 

@@ -244,7 +244,7 @@ struct CommandLineTool {
     }
     let registrations = RegistrationSettings(
       perClient: try setting("ALMEDALEN_SIGNUPS_PER_CLIENT", 30),
-      perEmail: try setting("ALMEDALEN_SIGNUPS_PER_EMAIL", 5),
+      holdSeconds: max(60, try setting("ALMEDALEN_SIGNUP_HOLD_SECONDS", 1800)),
       trustForwardedFor: environment["ALMEDALEN_TRUST_FORWARDED_FOR"] == "1",
       linksPerAddress: try setting("ALMEDALEN_MAILS_PER_ADDRESS", 5))
     let retentionDays = try setting("ALMEDALEN_RETENTION_DAYS", 30)
@@ -253,6 +253,9 @@ struct CommandLineTool {
     let retention = RetentionJob(store: store, days: retentionDays)
     retention.start()
     defer { retention.stop() }
+    let holds = HoldsJob(store: store, interval: min(30, Double(registrations.holdSeconds) / 4))
+    holds.start()
+    defer { holds.stop() }
     // The sender runs beside the server; /healthz does not depend on it.
     let sender = try MailCommands.sender(store: store, publicURL: publicURL)
     sender?.start()

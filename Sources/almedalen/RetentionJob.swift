@@ -39,3 +39,38 @@ final class RetentionJob: Sendable {
     wake.signal()
   }
 }
+
+/// Lets go of sign-up requests not confirmed in time, so that the waitlist moves on even when
+/// nobody signs up for that event (a sign-up does the same for its own event first).
+final class HoldsJob: Sendable {
+  let store: FestivalStore
+  let interval: Double
+  private let stopped = Atomic<Bool>(false)
+  private let wake = DispatchSemaphore(value: 0)
+
+  init(store: FestivalStore, interval: Double) {
+    self.store = store
+    self.interval = interval
+  }
+
+  func start() {
+    let thread = Thread { [self] in
+      while !stopped.load(ordering: .relaxed) {
+        do {
+          let expired = try store.registrations.expireHolds()
+          if expired > 0 { Log.info("holds_expired", ["requests": String(expired)]) }
+        } catch {
+          Log.error("holds: \(error)")
+        }
+        _ = wake.wait(timeout: .now() + interval)
+      }
+    }
+    thread.name = "holds"
+    thread.start()
+  }
+
+  func stop() {
+    stopped.store(true, ordering: .relaxed)
+    wake.signal()
+  }
+}
