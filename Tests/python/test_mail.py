@@ -1013,6 +1013,25 @@ def test_mail_send_command(ctx, world):
         ctx.start_sender("A")
 
 
+def test_one_connection_for_a_batch(ctx, world):
+    t = tag()
+    domain = f"parti-{t}.example"
+    event = new_event(ctx, world, f"Ett parti brev {t}")
+    ctx.stop_sender("A")
+    try:
+        for i in range(5):
+            sign_up(ctx, event["id"], f"Parti {i}", f"b{i}@{domain}")
+        before = ctx.sink.connections
+        result = ctx.tool("mail", "send", mail=True)
+        opened = ctx.sink.connections - before
+    finally:
+        ctx.start_sender("A")
+    assert result.returncode == 0 and result.stdout.splitlines()[-1] == "sent=5 temporary=0 permanent=0", result.stdout
+    got = matching(ctx.sink, domain=domain)
+    assert len(got) == 5
+    assert opened == 1 and len({r.connection for r in got}) == 1, (opened, [r.connection for r in got])
+
+
 def test_backlog_figures(ctx, world):
     t = tag()
     domain = f"ko-{t}.example"
