@@ -162,7 +162,8 @@ extension OpenAPIDocument {
     var schemas = Problem.wire.component.all
     let operations = router.routes.compactMap(\.operation)
     for component in operations.compactMap(\.body) + operations.flatMap(\.success.uses)
-      + operations.flatMap { $0.alternatives.flatMap(\.uses) } {
+      + operations.flatMap { $0.alternatives.flatMap(\.uses) }
+    {
       schemas.merge(component.all) { first, second in
         // Two different schemas under one name would leave one route undocumented.
         precondition(first == second, "two schemas share a name")

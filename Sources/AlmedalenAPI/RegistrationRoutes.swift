@@ -58,7 +58,8 @@ enum RegistrationRoutes {
           RegistrationOutputs.requested.component),
         errors: [404, 409, 429, 503],
         alternatives: [
-          .created("Signed up at once: the attendee token proved the address",
+          .created(
+            "Signed up at once: the attendee token proved the address",
             RegistrationOutputs.signUp.component),
           .ok("Signed up already (attendee token)", RegistrationOutputs.signUp.component),
         ]), reading: SignUpInput.wire
@@ -204,7 +205,8 @@ enum RegistrationRoutes {
 
   static func confirm(_ c: RequestContext) throws -> Response {
     switch try c.store.registrations.confirm(secret: try secret(c)) {
-    case .confirmed(let registration, let position), .alreadySignedUp(let registration, let position):
+    case .confirmed(let registration, let position),
+      .alreadySignedUp(let registration, let position):
       return JSONOutput.response(
         RegistrationOutputs.status.json(.init(registration: registration, position: position)),
         headers: [("Cache-Control", "no-store")])

@@ -119,9 +119,16 @@ public struct MailComposer: Sendable {
       subject = "Bekräfta din anmälan: \(title)"
       lines += ["någon – förhoppningsvis du – vill anmäla den här adressen till", "", title, ""]
       lines += place(event, facts.programme)
-      lines += ["", "Bekräfta anmälan här (öppna länken och tryck på knappen):", baseURL + "/registrations/" + secret]
+      lines += [
+        "", "Bekräfta anmälan här (öppna länken och tryck på knappen):",
+        baseURL + "/registrations/" + secret,
+      ]
       if let expires = registration.expiresAt {
-        lines += ["", "Platsen hålls för dig till kl. " + LocalTime(expires).clock + "; bekräftar du inte släpps den."]
+        lines += [
+          "",
+          "Platsen hålls för dig till kl. " + LocalTime(expires).clock
+            + "; bekräftar du inte släpps den.",
+        ]
       }
       lines += ["", "Var det inte du? Gör ingenting: ingen anmälan görs utan att du bekräftar."]
       lines += ["", "Seminariets sida: " + pageURL(event.id)] + signature()

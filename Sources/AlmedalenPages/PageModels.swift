@@ -1,6 +1,6 @@
 public import AlmedalenCore
-public import Foundation
 public import AlmedalenFeeds
+public import Foundation
 
 /// What every page needs: where the site lives, the visitor's form token, and the links to
 /// subscribe to what the page shows.

@@ -314,7 +314,9 @@ public struct RegistrationStore: Sendable {
       ).first
     else { throw StoreError.notFound(entity: "event", id: eventID.uuidString) }
     let status: EventStatus = try event.decode("status")
-    guard status != .draft else { throw StoreError.notFound(entity: "event", id: eventID.uuidString) }
+    guard status != .draft else {
+      throw StoreError.notFound(entity: "event", id: eventID.uuidString)
+    }
     guard status == .published else { throw StoreError.lifecycle("the event is cancelled") }
     guard try event.decode("registration_open", as: Bool.self) else {
       throw StoreError.lifecycle("registration for this event is closed")
