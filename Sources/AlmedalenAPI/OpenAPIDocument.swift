@@ -161,8 +161,9 @@ extension OpenAPIDocument {
   static func schemas(_ router: Router) -> [String: JSONValue] {
     var schemas = Problem.wire.component.all
     let operations = router.routes.compactMap(\.operation)
+    let alternatives = operations.flatMap { $0.alternatives.flatMap(\.uses) }
     for component in operations.compactMap(\.body) + operations.flatMap(\.success.uses)
-      + operations.flatMap { $0.alternatives.flatMap(\.uses) }
+      + alternatives
     {
       schemas.merge(component.all) { first, second in
         // Two different schemas under one name would leave one route undocumented.
