@@ -4,6 +4,7 @@ import AlmedalenStore
 import AlmedalenTesting
 import Foundation
 import HTTPServer
+import KeyValueLog
 import LoopbackTesting
 import Testing
 
@@ -79,7 +80,10 @@ import Testing
     for _ in 0..<20 {
       let count = Int.random(in: 1...40, using: &random)
       cursors.append(
-        String((0..<count).map { _ in Character(UnicodeScalar(UInt8.random(in: 32...126, using: &random))) }))
+        String(
+          (0..<count).map { _ in
+            Character(UnicodeScalar(UInt8.random(in: 32...126, using: &random)))
+          }))
     }
     return cursors
   }
@@ -119,6 +123,59 @@ import Testing
     }
   }
 
+  /// Finding 8: the database's message, with a client's ESC and CR in it, reached the log
+  /// raw through `handler_failed`. The request that did it is now refused before any SQL,
+  /// and every line the service writes, access log and its own, is escaped.
+  @Test func noLogLineCarriesAClientsControlCharacters() throws {
+    try withAPIFixture("api_log_escape") { fixture in
+      let lines = LogLines()
+      let application = Application(
+        store: fixture.store, feeds: FeedSettings(baseURL: "https://almedalen.test"),
+        log: { lines.append($0.text) })
+      let server = HTTPServer(
+        configuration: application.serverConfiguration(
+          Configuration(port: 0, workerThreads: 2, logSink: { lines.append($0.text) })),
+        responder: application)
+      try server.start()
+      defer {
+        server.shutdown()
+        server.wait()
+      }
+      let admin = APIClient(port: server.port, authorization: "Bearer \(fixture.admin.secret)")
+      for list in ["/api/v1/people", "/api/v1/venues", "/api/v1/organisers", "/api/v1/events"] {
+        let cursor = Self.base64url("a\u{1F}\u{1B}[2J\r\u{9B}level=info event=forged")
+        let reply = try admin.get(list + "?cursor=" + Self.queryValue(cursor))
+        expectProblem(reply, 422, list)
+      }
+      _ = try admin.get("/x%1B%5B2J%0D%C2%9B%E2%80%A8y")
+      let log = lines.all
+      #expect(log.count >= 5, "\(log)")
+      for line in log {
+        #expect(
+          line.unicodeScalars.allSatisfy {
+            $0.value >= 0x20 && !(0x7F...0x9F).contains($0.value) && $0 != "\u{2028}"
+          }, "a raw control character in \(line.debugDescription)")
+        #expect(!line.contains("event=forged"))
+      }
+    }
+  }
+
+  /// Collects log lines from the server's threads.
+  final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) {
+      lock.lock()
+      lines.append(line)
+      lock.unlock()
+    }
+    var all: [String] {
+      lock.lock()
+      defer { lock.unlock() }
+      return lines
+    }
+  }
+
   // MARK: Headers
 
   /// Requests of every kind: public and authenticated, found and not, with a secret in the
@@ -143,7 +200,8 @@ import Testing
         (admin, "/api/v1/events", true), (admin, "/api/v1/events/\(event.id.wire)", true),
         (admin, "/api/v1/organisers", true), (admin, "/api/v1/venues", true),
         (admin, "/api/v1/people", true), (admin, "/api/v1/editions", true),
-        (admin, "/api/v1/conflicts", true), (admin, "/api/v1/events/\(event.id.wire)/history", true),
+        (admin, "/api/v1/conflicts", true),
+        (admin, "/api/v1/events/\(event.id.wire)/history", true),
         (admin, "/api/v1/events/\(event.id.wire)/registrations", true),
         (own, "/api/v1/events?cursor=x", true), (wrongToken, "/api/v1/events", true),
         // A public answer to a request with a token may differ by token: never stored.
@@ -195,8 +253,10 @@ import Testing
       for (target, headers, body, status) in [
         ("/feeds/program.ics?q=%zz", [(String, String)](), [UInt8](), 400),
         ("/api/v1/events/%zz", [], [], 400),
-        ("/api/v1/registrations/resend", [("Content-Type", "application/json")],
-         [UInt8](repeating: 32, count: 2 * 1024 * 1024), 413),
+        (
+          "/api/v1/registrations/resend", [("Content-Type", "application/json")],
+          [UInt8](repeating: 32, count: 2 * 1024 * 1024), 413
+        ),
         ("/", (0..<120).map { ("X-Filler-\($0)", "1") }, [], 431),
       ] {
         let reply = try client.raw(

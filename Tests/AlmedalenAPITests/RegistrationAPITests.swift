@@ -4,6 +4,7 @@ import AlmedalenStore
 import AlmedalenTesting
 import Foundation
 import HTTPServer
+import KeyValueLog
 import LoopbackTesting
 import Postgres
 import PostgresTesting
@@ -140,7 +141,8 @@ final class SecondServer {
       pool: ConnectionPool(conninfo: fixture.database.conninfo, maxConnections: workers + 1))
     server = HTTPServer(
       configuration: Configuration(
-        port: 0, workerThreads: workers, loggedPath: loggedPath, logSink: logSink),
+        port: 0, workerThreads: workers, loggedPath: loggedPath,
+        logSink: logSink.map { sink in { @Sendable (line: LogLine) in sink(line.text) } }),
       responder: Application(
         store: store, feeds: FeedSettings(baseURL: publicBase), registrations: registrations))
     try server.start()

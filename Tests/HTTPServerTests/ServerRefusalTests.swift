@@ -19,7 +19,8 @@ import Testing
       sourceLocation: sourceLocation)
     let object =
       (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
-    #expect(object["type"] as? String == "about:blank", "\(response)", sourceLocation: sourceLocation)
+    #expect(
+      object["type"] as? String == "about:blank", "\(response)", sourceLocation: sourceLocation)
     #expect(
       object["title"] as? String == Response.reason(status), "\(response)",
       sourceLocation: sourceLocation)
@@ -42,7 +43,8 @@ import Testing
 
   static let cases: [Case] = [
     Case(
-      name: "broken percent-escape in the query", request: "GET /?q=%zz HTTP/1.1\r\nHost: x\r\n\r\n",
+      name: "broken percent-escape in the query",
+      request: "GET /?q=%zz HTTP/1.1\r\nHost: x\r\n\r\n",
       status: 400),
     Case(
       name: "broken percent-escape in the path", request: "GET /a%g1 HTTP/1.1\r\nHost: x\r\n\r\n",

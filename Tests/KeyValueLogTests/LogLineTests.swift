@@ -11,8 +11,9 @@ import Testing
     #expect(
       LogLine(.error, "x", [("error", #"a "b" c\d=e"#), ("empty", "")]).text
         == #"level=error event=x error="a \"b\" c\\d=e" empty="""#)
-    #expect(LogLine(.info, "seed demo", sorted: ["b": "2", "a": "1"]).text
-      == #"level=info event="seed demo" a=1 b=2"#)
+    #expect(
+      LogLine(.info, "seed demo", sorted: ["b": "2", "a": "1"]).text
+        == #"level=info event="seed demo" a=1 b=2"#)
   }
 
   /// Each of these would act on a terminal or a log viewer, or end the line.
@@ -32,7 +33,8 @@ import Testing
 
   @Test func visibleUnicodeStaysReadable() {
     #expect(
-      LogLine(.info, "e", [("name", "Åsa Öberg 🎉")]).text == #"level=info event=e name="Åsa Öberg 🎉""#)
+      LogLine(.info, "e", [("name", "Åsa Öberg 🎉")]).text
+        == #"level=info event=e name="Åsa Öberg 🎉""#)
     #expect(LogLine(.info, "e", [("name", "Visby")]).text == "level=info event=e name=Visby")
   }
 
