@@ -35,7 +35,11 @@ let package = Package(
     // HTTP/1.1 on sockets; knows nothing of the festival.
     // Linux's epoll, eventfd and TCP headers, which Glibc's module map leaves out.
     .systemLibrary(name: "CEpoll"),
-    .target(name: "HTTPServer", dependencies: ["CZlib", "CEpoll"], swiftSettings: strict),
+    // The one writer of log lines, which escapes every value (no package of the festival).
+    .target(name: "KeyValueLog", swiftSettings: strict),
+    .target(
+      name: "HTTPServer", dependencies: ["ByteWriting", "CZlib", "CEpoll", "KeyValueLog"],
+      swiftSettings: strict),
     // Drives HTTPServer's connection state machine with arbitrary bytes, for Fuzz/HTTPParser
     // and the corpus replay in the tests.
     .target(name: "HTTPFuzzing", dependencies: ["HTTPServer"], swiftSettings: strict),
@@ -77,7 +81,7 @@ let package = Package(
       name: "AlmedalenAPI",
       dependencies: [
         "AlmedalenCore", "AlmedalenFeeds", "AlmedalenPages", "AlmedalenStore", "ByteWriting",
-        "HTTPServer",
+        "HTTPServer", "KeyValueLog",
       ],
       swiftSettings: strict
     ),
@@ -94,17 +98,19 @@ let package = Package(
       name: "almedalen",
       dependencies: [
         "AlmedalenAPI", "AlmedalenCore", "AlmedalenMail", "AlmedalenStore", "AlmedalenSeed",
-        "HTTPServer", "Mail", "Postgres",
+        "HTTPServer", "KeyValueLog", "Mail", "Postgres",
       ],
       swiftSettings: strict
     ),
     .testTarget(
       name: "PostgresTests", dependencies: ["Postgres", "PostgresTesting"], swiftSettings: strict),
     .testTarget(
-      name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPFuzzing", "LoopbackTesting"],
+      name: "HTTPServerTests",
+      dependencies: ["HTTPServer", "HTTPFuzzing", "KeyValueLog", "LoopbackTesting"],
       exclude: ["FuzzCorpus"],
       swiftSettings: strict),
     .testTarget(name: "MailTests", dependencies: ["Mail"], swiftSettings: strict),
+    .testTarget(name: "KeyValueLogTests", dependencies: ["KeyValueLog"], swiftSettings: strict),
     .testTarget(
       name: "AlmedalenMailTests",
       dependencies: [
@@ -135,7 +141,7 @@ let package = Package(
       name: "AlmedalenAPITests",
       dependencies: [
         "AlmedalenAPI", "AlmedalenStore", "AlmedalenCore", "AlmedalenTesting", "HTTPServer",
-        "LoopbackTesting", "Postgres", "PostgresTesting",
+        "KeyValueLog", "LoopbackTesting", "Postgres", "PostgresTesting",
       ],
       swiftSettings: strict),
   ]

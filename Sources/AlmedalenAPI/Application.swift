@@ -3,6 +3,7 @@ import AlmedalenPages
 public import AlmedalenStore
 import Foundation
 public import HTTPServer
+public import KeyValueLog
 
 /// The service's HTTP face: routes requests to handlers. Errors become HTTP answers here, at
 /// one boundary, as `application/problem+json`; anything unexpected is a 500 without detail
@@ -11,16 +12,20 @@ public struct Application: Responder {
   public let store: FestivalStore
   public let feeds: FeedSettings
   public let registrations: RegistrationSettings
+  /// Where the service's own log lines go (a handler that failed, the programme watcher).
+  public let log: @Sendable (LogLine) -> Void
 
   /// `feeds.baseURL` is where the public reaches the service (`ALMEDALEN_PUBLIC_URL`): feeds
-  /// and pages link to it.
+  /// and pages link to it, and when it is https every answer carries HSTS.
   public init(
     store: FestivalStore, feeds: FeedSettings = FeedSettings(baseURL: "http://127.0.0.1:8080"),
-    registrations: RegistrationSettings = RegistrationSettings()
+    registrations: RegistrationSettings = RegistrationSettings(),
+    log: @escaping @Sendable (LogLine) -> Void = Log.standardError
   ) {
     self.store = store
     self.feeds = feeds
     self.registrations = registrations
+    self.log = log
     // Built now, at start-up: a route declared wrongly, or a document that cannot be built,
     // stops the server before it listens rather than on the first request.
     _ = OpenAPIDocument.json
@@ -89,20 +94,71 @@ public struct Application: Responder {
     Self.router.routes.filter(\.isPage).map { ($0.method.rawValue, $0.path) }
   }
 
+  /// The headers of every answer of the service, the HTTP layer's own refusals included:
+  /// `X-Content-Type-Options: nosniff`, and `Strict-Transport-Security` when the public
+  /// address is https (on http it would lock browsers out of a service that has no https).
+  public var headersOfEveryAnswer: HTTPHeaders {
+    var headers: HTTPHeaders = ["X-Content-Type-Options": "nosniff"]
+    if feeds.baseURL.lowercased().hasPrefix("https://") {
+      headers.add("Strict-Transport-Security", "max-age=31536000")
+    }
+    return headers
+  }
+
+  /// `configuration` set up for this service: the access log's redaction, and the headers
+  /// of every answer on the server's own refusals (which are RFC 9457 problems).
+  public func serverConfiguration(_ configuration: Configuration) -> Configuration {
+    var configuration = configuration
+    configuration.loggedPath = { Self.loggedPath($0) }
+    configuration.responseHeaders = headersOfEveryAnswer
+    configuration.errorResponse = { Response.problem($0) }
+    return configuration
+  }
+
   public func respond(to request: Request) throws -> Response {
+    let (response, route) = answer(request)
+    var finished = response
+    for (name, value) in headersOfEveryAnswer where !finished.headers.contains(name) {
+      finished.headers.add(name, value)
+    }
+    // An answer to a request with a token, or on a route that needs one, may differ by
+    // token, and one on a secret path is someone's own: no cache keeps any of them (RFC 9111
+    // would let `public` be shared).
+    if request.headers.contains("Authorization") || route?.secret == true
+      || route?.operation?.access == .token
+      || (route == nil && Self.loggedPath(request).contains(Router.redacted))
+    {
+      finished.headers.set("Cache-Control", "no-store")
+    }
+    return finished
+  }
+
+  /// The handler's answer, or the problem or page that says why there is none, and the
+  /// route that matched.
+  private func answer(_ request: Request) -> (Response, Route?) {
     let (match, allowed) = Self.router.routeOrMethods(request)
     guard let (route, parameters) = match else {
       if !allowed.isEmpty {
         var methods = Set(allowed)
         if methods.contains("GET") { methods.insert("HEAD") }
-        return Problem(
-          status: 405, title: "Method not allowed",
-          detail: "This path answers \(methods.sorted().joined(separator: ", ")).",
-        ).response(allow: methods.sorted().joined(separator: ", "))
+        return (
+          Problem(
+            status: 405, title: "Method not allowed",
+            detail: "This path answers \(methods.sorted().joined(separator: ", ")).",
+          ).response(allow: methods.sorted().joined(separator: ", ")), nil
+        )
       }
-      return Problem(status: 404, title: "Not found", detail: "No resource at this path.")
-        .response()
+      return (
+        Problem(status: 404, title: "Not found", detail: "No resource at this path.").response(),
+        nil
+      )
     }
+    return (handle(request, route, parameters), route)
+  }
+
+  private func handle(_ request: Request, _ route: Route, _ parameters: [String: String])
+    -> Response
+  {
     var context = RequestContext(
       request: request, parameters: parameters, store: store, feeds: feeds,
       registrations: registrations)
@@ -143,10 +199,12 @@ public struct Application: Responder {
     } catch let error as StoreError {
       return Self.problem(for: error).response(retryAfter: error.isUnavailable ? "5" : nil)
     } catch {
-      // The detail goes to the log with the request id, never to the client.
-      let line =
-        "level=error event=handler_failed id=\(request.requestID) error=\"\(String(describing: error).replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\n", with: " "))\"\n"
-      FileHandle.standardError.write(Data(line.utf8))
+      // The detail goes to the log with the request id, escaped (a database's message may
+      // echo a client's bytes), never to the client.
+      log(
+        LogLine(
+          .error, "handler_failed",
+          [("id", request.requestID), ("error", String(describing: error))]))
       return Problem(
         status: 500, title: "Internal error",
         detail: "Something went wrong on our side; quote request id \(request.requestID)."
@@ -164,14 +222,16 @@ public struct Application: Responder {
   /// listens, feeds are rendered afresh for every request. Stop the watcher on shutdown.
   public func watchProgramme(conninfo: String) -> ProgrammeWatcher {
     let cache = feeds.cache
+    let log = self.log
     let watcher = ProgrammeWatcher(conninfo: conninfo) { event in
       switch event {
       case .changed: cache.invalidate()
       case .listening(let listening):
         cache.setTrusted(listening)
-        let line =
-          "level=\(listening ? "info" : "warning") event=programme_watcher listening=\(listening)\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        log(
+          LogLine(
+            listening ? .info : .warning, "programme_watcher", [("listening", String(listening))]
+          ))
       }
     }
     watcher.start()

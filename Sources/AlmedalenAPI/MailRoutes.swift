@@ -2,6 +2,7 @@ import AlmedalenCore
 import AlmedalenStore
 import Foundation
 import HTTPServer
+import KeyValueLog
 
 /// "Send my links again" (the API; the page's form is in PageRoutes) and the mail backlog.
 enum MailRoutes {
@@ -59,8 +60,7 @@ enum MailRoutes {
     let outcome = try c.store.registrations.resendLinks(
       email: email, perHour: c.registrations.linksPerAddress)
     if outcome == .capped {
-      FileHandle.standardError.write(
-        Data("level=info event=mail_links_capped to_domain=\(domain(email))\n".utf8))
+      Log.info("mail_links_capped", ["to_domain": domain(email)])
     }
   }
 

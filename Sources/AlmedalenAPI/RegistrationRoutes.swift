@@ -280,7 +280,9 @@ enum RegistrationRoutes {
       lastModified: events.map(\.revisedAt).max(), contentType: FeedRoutes.calendarType,
       filename: "mina-seminarier.ics")
     var response = entry.response(to: c.request, cache: "private")
-    response.headers.set("Cache-Control", "private, max-age=300")
+    // Someone's own calendar behind a secret link: no cache keeps it; clients revalidate
+    // with the ETag.
+    response.headers.set("Cache-Control", "no-store")
     response.headers.set("X-Robots-Tag", "noindex")
     return response
   }

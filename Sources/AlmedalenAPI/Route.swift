@@ -104,14 +104,6 @@ struct Route: Sendable {
     self.handler = handler
   }
 
-  /// The literal part of a secret route before its first parameter, `/feeds/attendee/`:
-  /// whatever follows it may be a secret, matched or not.
-  var secretPrefix: String? {
-    guard secret else { return nil }
-    let literal = segments.prefix { !$0.hasPrefix("{") }
-    return "/" + literal.map { $0 + "/" }.joined()
-  }
-
   /// The path parameters when `segments` (a request's path) matches this route's pattern.
   func match(_ request: [String]) -> [String: String]? {
     guard segments.count == request.count else { return nil }

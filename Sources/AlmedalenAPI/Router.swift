@@ -13,6 +13,9 @@ struct Router: Sendable {
         "\(route.method.rawValue) \(route.path) is declared twice")
     }
     self.routes = routes
+    secretPrefixes = routes.filter(\.secret).map { route in
+      route.segments.prefix { !$0.hasPrefix("{") }.map { $0.lowercased() }
+    }.sorted { $0.count > $1.count }
   }
 
   /// The route and its path parameters, or the methods the path allows.
@@ -33,20 +36,52 @@ struct Router: Sendable {
     return (nil, allowed)
   }
 
-  /// The access log's view of a path: a secret route's pattern, never its path. Whatever
-  /// follows a secret route's literal prefix may hold a secret (with a trailing slash, or a
-  /// mistyped suffix), so such a path is logged as the first secret pattern under that prefix
-  /// even when it matches no route.
+  /// The access log's view of a path, which must never hold a secret however the path is
+  /// spelt. A path a route matches (with any method) is logged as the route's pattern
+  /// (`/registrations/{token}`, `/api/v1/events/{id}`). Any other path is logged with its
+  /// segments (a `%2F` inside one counts as a separator) redacted where they could hold a
+  /// secret: everything after the literal prefix of a secret route, compared without
+  /// letter case and empty segments (`//Registrations/…`), and any segment with 20 or more
+  /// characters of the base64url alphabet.
   func loggedPath(_ request: Request) -> String {
+    if request.path == "*" { return "*" }
     var segments = request.pathSegments
     if segments.last == "" { segments.removeLast() }
-    if let route = routes.first(where: { $0.secret && $0.match(segments) != nil }) {
-      return route.path
+    if let route = routes.first(where: { $0.match(segments) != nil }) { return route.path }
+    var parts = segments.flatMap {
+      $0.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
     }
-    for route in routes {
-      if let prefix = route.secretPrefix, request.path.hasPrefix(prefix) { return route.path }
+    let named = parts.indices.filter { !parts[$0].isEmpty }
+    let lowered = named.map { parts[$0].lowercased() }
+    if let prefix = secretPrefixes.first(where: {
+      lowered.count > $0.count && lowered.starts(with: $0)
+    }) {
+      parts = Array(parts[..<named[prefix.count]]) + [Self.redacted]
     }
-    return request.path
+    return "/" + parts.map { Self.couldBeSecret($0) ? Self.redacted : $0 }.joined(separator: "/")
+  }
+
+  static let redacted = "{redacted}"
+
+  /// The literal segments, lowercased, before the first parameter of each secret route
+  /// (`["feeds", "attendee"]`), longest first.
+  private let secretPrefixes: [[String]]
+
+  /// A segment with 20 or more characters of the base64url alphabet, in a row or not (the
+  /// secrets are 43; a half-decoded `%51` or a suffix must not hide one).
+  static func couldBeSecret(_ segment: String) -> Bool {
+    guard segment != redacted else { return false }
+    var count = 0
+    for byte in segment.utf8 {
+      switch byte {
+      case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+        UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+        count += 1
+        if count >= 20 { return true }
+      default: continue
+      }
+    }
+    return false
   }
 
   /// `Disallow` lines for robots.txt: for each route kept from crawlers, the shortest

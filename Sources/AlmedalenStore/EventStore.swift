@@ -242,13 +242,8 @@ public struct EventStore: Sendable {
     throws -> Page<Event>
   {
     let limit = try Cursor.limit(limit)
-    var after: (Date, UUID)?
-    if let cursor {
-      let parts = try Cursor.decode(cursor, parts: 2)
-      guard let micros = Int64(parts[0]), let id = UUID(uuidString: parts[1]) else {
-        throw StoreError.invalid("cursor", "is not a cursor this service gave out")
-      }
-      after = (Date(timeIntervalSince1970: Double(micros) / 1_000_000), id)
+    let after = try cursor.map { try Cursor.byStart($0, list: .events) }.map {
+      (Date(timeIntervalSince1970: Double($0.microseconds) / 1_000_000), $0.id)
     }
     if let text = filter.text, text.count > 200 {
       throw StoreError.invalid("q", "must be at most 200 characters")
@@ -265,10 +260,11 @@ public struct EventStore: Sendable {
       let next =
         rows.count > limit
         ? events.last.map {
-          Cursor.encode([
-            String(Int64(($0.startsAt.timeIntervalSince1970 * 1_000_000).rounded())),
-            $0.id.uuidString,
-          ])
+          Cursor.encode(
+            .events,
+            Cursor.ByStart(
+              microseconds: Int64(($0.startsAt.timeIntervalSince1970 * 1_000_000).rounded()),
+              id: $0.id))
         } : nil
       return Page(items: events, nextCursor: next)
     }

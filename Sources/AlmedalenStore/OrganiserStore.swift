@@ -56,7 +56,7 @@ public struct OrganiserStore: Sendable {
   > {
     try Cursor.byName(
       pool, .organisers, columns: Self.columns, query: query, limit: limit, cursor: cursor,
-      decode: Self.decode, name: \.name, id: \.id)
+      decode: Self.decode, id: \.id)
   }
 
   static func decode(_ row: Row) throws -> Organiser {

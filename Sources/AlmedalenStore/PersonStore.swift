@@ -55,7 +55,7 @@ public struct PersonStore: Sendable {
   > {
     try Cursor.byName(
       pool, .people, columns: Self.columns, query: query, limit: limit, cursor: cursor,
-      decode: Self.decode, name: \.name, id: \.id)
+      decode: Self.decode, id: \.id)
   }
 
   static func decode(_ row: Row) throws -> Person {

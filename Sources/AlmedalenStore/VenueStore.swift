@@ -55,7 +55,7 @@ public struct VenueStore: Sendable {
   > {
     try Cursor.byName(
       pool, .venues, columns: Self.columns, query: query, limit: limit, cursor: cursor,
-      decode: Self.decode, name: \.name, id: \.id)
+      decode: Self.decode, id: \.id)
   }
 
   /// Every venue with its coordinates, for conflict detection and maps.

@@ -26,9 +26,11 @@ package enum Escaping: Sendable {
   /// The inside of a JSON string (RFC 8259): every character kept; `"`, `\` and C0
   /// controls escaped, and U+2028 and U+2029 as well, which end a line in JavaScript.
   case jsonString
-  /// One cell of a semicolon-separated CSV file for spreadsheets: a cell starting with
-  /// `=` `+` `-` `@`, tab or CR gets a leading `'`, so that no spreadsheet runs it as a
-  /// formula; a cell holding `;` `,` `"` or a line break is quoted, with `"` doubled.
+  /// One cell of a semicolon-separated CSV file for spreadsheets: a cell whose first
+  /// character after any spaces (ASCII or Unicode) is `=` `+` `-` `@`, tab or CR, or a
+  /// full-width or small form of those four, gets a leading `'`, so that no spreadsheet
+  /// runs it as a formula; a cell holding `;` `,` `"` or a line break is quoted, with `"`
+  /// doubled.
   case csvCell
   /// An RFC 5545 TEXT value (§3.3.11): `\` `;` `,` escaped with a backslash, each newline
   /// (LF, CR or CRLF) as `\n`, other control characters (C0 but tab, DEL, C1) dropped.

@@ -1,3 +1,5 @@
+public import KeyValueLog
+
 /// Every limit and timeout of the server, with defaults fit for the open internet.
 public struct Configuration: Sendable {
   public var host: String
@@ -30,8 +32,16 @@ public struct Configuration: Sendable {
   public var minimumCompressionBytes: Int
   /// What the access log shows of a request's path (never its query): redact secrets here.
   public var loggedPath: @Sendable (Request) -> String
-  /// Where log lines go; nil silences the access log.
-  public var logSink: (@Sendable (String) -> Void)?
+  /// Where log lines go; nil silences the access log. Lines are `LogLine`s, escaped when
+  /// they were made.
+  public var logSink: (@Sendable (LogLine) -> Void)?
+  /// Fields added to every answer, a handler's and the server's own refusals alike, unless
+  /// the answer sets the field itself (`X-Content-Type-Options`, `Strict-Transport-Security`).
+  public var responseHeaders: HTTPHeaders
+  /// The answer the server makes itself to a request it refuses (400, 408, 413, 431, 501,
+  /// 503, 505…) or whose handler threw (500): by default an RFC 9457 problem. The server
+  /// adds `Connection: close` and, on 503, `Retry-After`.
+  public var errorResponse: @Sendable (HTTPError) -> Response
 
   public init(
     host: String = "127.0.0.1", port: Int = 8080, maxHeaderBytes: Int = 16 * 1024,
@@ -42,7 +52,9 @@ public struct Configuration: Sendable {
     workerThreads: Int = 16, maxQueuedRequests: Int = 1024,
     shutdownGracePeriod: Duration = .seconds(10), minimumCompressionBytes: Int = 512,
     loggedPath: @escaping @Sendable (Request) -> String = { $0.path },
-    logSink: (@Sendable (String) -> Void)? = AccessLog.standardError
+    logSink: (@Sendable (LogLine) -> Void)? = Log.standardError,
+    responseHeaders: HTTPHeaders = [:],
+    errorResponse: @escaping @Sendable (HTTPError) -> Response = { Response.problem($0) }
   ) {
     self.host = host
     self.port = port
@@ -62,6 +74,8 @@ public struct Configuration: Sendable {
     self.minimumCompressionBytes = minimumCompressionBytes
     self.loggedPath = loggedPath
     self.logSink = logSink
+    self.responseHeaders = responseHeaders
+    self.errorResponse = errorResponse
   }
 
   var connectionTimeouts: HTTPConnection.Timeouts {

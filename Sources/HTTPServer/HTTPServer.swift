@@ -1,5 +1,6 @@
 import CEpoll
 import Foundation
+import KeyValueLog
 import Synchronization
 
 #if canImport(Glibc)
@@ -106,7 +107,7 @@ public final class HTTPServer: @unchecked Sendable {
       var received: Int32 = 0
       var set = blocked
       sigwait(&set, &received)
-      log("level=info event=shutdown signal=\(received == SIGINT ? "SIGINT" : "SIGTERM")")
+      log(LogLine(.info, "shutdown", [("signal", received == SIGINT ? "SIGINT" : "SIGTERM")]))
       shutdown()
     }
     waiter.start()
@@ -185,7 +186,7 @@ public final class HTTPServer: @unchecked Sendable {
       }
       if fd < 0 { return }
       if connections.count >= configuration.maxConnections {
-        let refusal = ResponseEncoder.plain(503, "too many connections", requestID: "-")
+        let refusal = refusalBytes(HTTPError(503, "too many connections"), requestID: "-")
         _ = refusal.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         Glibc.close(fd)
         continue
@@ -255,7 +256,7 @@ public final class HTTPServer: @unchecked Sendable {
       case .refuse(let refusal):
         refuse(refusal, on: connection)
       case .handlerTimedOut:
-        log("level=warning event=handler_timeout remote=\(connection.remote)")
+        log(LogLine(.warning, "handler_timeout", [("remote", connection.remote)]))
       case .close:
         close(connection)
       }
@@ -309,11 +310,15 @@ public final class HTTPServer: @unchecked Sendable {
       response = try responder.respond(to: job.request)
       if job.request.method == "HEAD" && response.status == 405 { response.body = [] }
     } catch {
+      // The error's text goes to the log (escaped, whatever it holds), never to the client.
       log(
-        "level=error event=handler_failed id=\(AccessLog.quote(job.request.requestID)) error=\(AccessLog.quote(String(describing: error)))"
-      )
-      response = Response.text("Internal Server Error\n", status: 500)
+        LogLine(
+          .error, "handler_failed",
+          [("id", job.request.requestID), ("error", String(describing: error))]))
+      response = configuration.errorResponse(
+        HTTPError(500, "Something went wrong; quote request id \(job.request.requestID)."))
     }
+    addHeadersOfEveryAnswer(&response)
     var context = job.context
     // Shutdown began while the handler ran: the loop will close after this answer, so the
     // answer must say so.
@@ -392,11 +397,38 @@ public final class HTTPServer: @unchecked Sendable {
     configuration.logSink?(
       AccessLog.line(
         method: refusal.method ?? "-", path: "-", status: error.status, bytes: 0,
-        microseconds: now.microseconds(since: refusal.started), id: id, remote: connection.remote)
-        + " reason=\(AccessLog.quote(error.reason))")
+        microseconds: now.microseconds(since: refusal.started), id: id, remote: connection.remote
+      ).adding([("reason", error.reason)]))
     // Do not read what follows a request that cannot be framed.
     _ = Glibc.shutdown(connection.fd, Int32(SHUT_RD))
-    writeOut(ResponseEncoder.plain(error.status, error.reason, requestID: id), to: connection)
+    writeOut(
+      refusalBytes(error, requestID: id, isHead: refusal.method == "HEAD"), to: connection)
+  }
+
+  /// The server's own answer to a refused request, as `errorResponse` writes it, with the
+  /// headers of every answer, closing the connection; 503 says when to come back.
+  private func refusalBytes(_ error: HTTPError, requestID: String, isHead: Bool = false)
+    -> [UInt8]
+  {
+    var response = configuration.errorResponse(error)
+    response.status = error.status
+    response.compressible = false
+    // Overload and slow handlers pass: tell clients when to come back (RFC 9110 §10.2.3).
+    if error.status == 503 && !response.headers.contains("Retry-After") {
+      response.headers.set("Retry-After", "5")
+    }
+    addHeadersOfEveryAnswer(&response)
+    let context = ResponseEncoder.Context(
+      version: .http11, keepAlive: false, isHead: isHead, acceptsGzip: false,
+      requestID: requestID, date: HTTPDate.now())
+    return encoder.encode(response, context).bytes
+  }
+
+  /// `responseHeaders`, each unless the answer sets that field itself.
+  private func addHeadersOfEveryAnswer(_ response: inout Response) {
+    for (name, value) in configuration.responseHeaders where !response.headers.contains(name) {
+      response.headers.add(name, value)
+    }
   }
 
   private func isOpen(_ connection: Connection) -> Bool {
@@ -436,7 +468,7 @@ public final class HTTPServer: @unchecked Sendable {
     }
   }
 
-  private func log(_ line: String) {
+  private func log(_ line: LogLine) {
     configuration.logSink?(line)
   }
 

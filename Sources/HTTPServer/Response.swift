@@ -1,3 +1,5 @@
+import ByteWriting
+
 /// An answer to a request. The server adds `Date`, `Content-Length`, `Connection` and
 /// `X-Request-Id`, and compresses the body when allowed and asked for.
 public struct Response: Sendable {
@@ -21,6 +23,22 @@ public struct Response: Sendable {
     Response(
       status: status, headers: ["Content-Type": "text/plain; charset=utf-8"],
       body: Array(text.utf8))
+  }
+
+  /// An RFC 9457 problem (`application/problem+json`): `type` `about:blank`, the status's
+  /// reason phrase as `title`, the status, and what went wrong as `detail`.
+  public static func problem(_ status: Int, detail: String) -> Response {
+    let body =
+      #"{"type":"about:blank","title":""# + ByteWriter.escaping(reason(status), .jsonString)
+      + #"","status":\#(status),"detail":""# + ByteWriter.escaping(detail, .jsonString) + #""}"#
+    return Response(
+      status: status, headers: ["Content-Type": "application/problem+json"],
+      body: Array(body.utf8))
+  }
+
+  /// The server's own refusal as a problem.
+  public static func problem(_ error: HTTPError) -> Response {
+    problem(error.status, detail: error.reason)
   }
 
   /// The standard reason phrase of a status code.

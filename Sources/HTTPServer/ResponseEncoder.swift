@@ -73,18 +73,6 @@ struct ResponseEncoder: Sendable {
     guard text.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else { return text }
     return String(decoding: text.utf8.filter { $0 != 13 && $0 != 10 && $0 != 0 }, as: UTF8.self)
   }
-
-  /// A response the server makes itself (errors, timeouts), always closing the connection.
-  static func plain(_ status: Int, _ reason: String, requestID: String) -> [UInt8] {
-    let body = Array("\(status) \(Response.reason(status)): \(reason)\n".utf8)
-    let head =
-      "HTTP/1.1 \(status) \(Response.reason(status))\r\nDate: \(HTTPDate.now())\r\n"
-      + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.count)\r\n"
-      // Overload and slow handlers pass: tell clients when to come back (RFC 9110 §10.2.3).
-      + (status == 503 ? "Retry-After: 5\r\n" : "")
-      + "Connection: close\r\nX-Request-Id: \(requestID)\r\n\r\n"
-    return Array(head.utf8) + body
-  }
 }
 
 /// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), formatted once a second.

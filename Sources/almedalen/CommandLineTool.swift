@@ -4,6 +4,7 @@ import AlmedalenSeed
 import AlmedalenStore
 import Foundation
 import HTTPServer
+import KeyValueLog
 import Postgres
 
 /// Parses the command line and runs one command.
@@ -267,8 +268,7 @@ struct CommandLineTool {
       ? nil : application.watchProgramme(conninfo: try conninfo())
     defer { watcher?.stop() }
     let server = HTTPServer(
-      configuration: Configuration(
-        host: host, port: port, loggedPath: { Application.loggedPath($0) }),
+      configuration: application.serverConfiguration(Configuration(host: host, port: port)),
       responder: application)
     Log.info(
       "serve",
@@ -338,31 +338,4 @@ struct Options {
 struct UsageError: Error {
   let message: String
   init(_ message: String) { self.message = message }
-}
-
-/// One line per event to stderr, `key=value`, with a level.
-enum Log {
-  static func info(_ event: String, _ fields: [String: String] = [:]) {
-    write("info", event, fields)
-  }
-
-  static func error(_ message: String) { write("error", "failed", ["message": message]) }
-
-  private static func write(_ level: String, _ event: String, _ fields: [String: String]) {
-    var line = "level=\(level) event=\(quote(event))"
-    for key in fields.keys.sorted() { line += " \(key)=\(quote(fields[key]!))" }
-    FileHandle.standardError.write(Data((line + "\n").utf8))
-  }
-
-  private static func quote(_ value: String) -> String {
-    if !value.isEmpty
-      && !value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline })
-    {
-      return value
-    }
-    return "\""
-      + value.replacingOccurrences(of: "\\", with: "\\\\")
-      .replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
-      + "\""
-  }
 }

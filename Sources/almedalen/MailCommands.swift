@@ -2,6 +2,7 @@ import AlmedalenCore
 import AlmedalenMail
 import AlmedalenStore
 import Foundation
+import KeyValueLog
 import Mail
 
 /// `almedalen mail …`: send what is due, list the outbox, retry.

@@ -1,5 +1,6 @@
 import AlmedalenStore
 import Foundation
+import KeyValueLog
 import Synchronization
 
 /// Erases attendee data a set number of days after each edition ends: at start, then every

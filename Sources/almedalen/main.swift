@@ -2,6 +2,7 @@ import AlmedalenCore
 import AlmedalenSeed
 import AlmedalenStore
 import Foundation
+import KeyValueLog
 import Postgres
 
 #if canImport(Glibc)

@@ -67,7 +67,8 @@ final class APIFixture {
     watcher =
       watchProgramme ? application.watchProgramme(conninfo: festival.database.conninfo) : nil
     server = HTTPServer(
-      configuration: Configuration(port: 0, workerThreads: 4, logSink: nil),
+      configuration: application.serverConfiguration(
+        Configuration(port: 0, workerThreads: 4, logSink: nil)),
       responder: application)
     try server.start()
   }

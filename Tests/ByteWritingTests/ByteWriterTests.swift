@@ -78,6 +78,26 @@ import Testing
     #expect(escaped("", .csvCell) == "")
   }
 
+  /// A spreadsheet skips leading spaces (ASCII and Unicode) before it looks for a formula,
+  /// and reads the full-width and small forms of `=` `+` `-` `@` as the ASCII ones.
+  @Test func csvDefusesFormulasBehindSpacesAndInFullWidth() {
+    for cell in [
+      " =1+1", "  +46", "\u{A0}=HYPERLINK(1)", "\u{3000}@SUM(A1)", "\u{2003}-2+3",
+      "\u{FEFF}=1", "\u{200B}=1", "\n=1", " \t=1", " \r=1", "＝1+1", "＋46", "－1", "＠x",
+      " ＝1", "\u{3000}＠x", "﹦1", "﹢1", "﹣1", "﹫x",
+    ] {
+      let out = escaped(cell, .csvCell)
+      // The apostrophe leads the cell, or leads it inside its quotes.
+      #expect(
+        out.hasPrefix("'") || out.hasPrefix("\"'"),
+        "\(cell.debugDescription) → \(out.debugDescription)")
+      #expect(out.contains(cell), "the text itself is kept: \(out.debugDescription)")
+    }
+    for cell in [" Anna", "\u{A0}Öberg", "Anna =1", "a-b", "x@y", "1+1", " ", "\u{3000}", "Ａ＝"] {
+      #expect(escaped(cell, .csvCell) == cell, "\(cell.debugDescription) needs no defusing")
+    }
+  }
+
   @Test func contentLineTextEscapesAndDrops() {
     #expect(
       escaped("a\\b;c,d\ne\r\nf\rg: \"h\" ^", .contentLineText)

@@ -200,7 +200,12 @@ import Testing
       #expect(response.status == rejection.status)
       #expect(response.header("Connection") == "close")
       #expect(response.header("Content-Length") == String(response.body.count))
-      #expect(response.text.hasPrefix("\(rejection.status) "))
+      // An RFC 9457 problem, as every other 4xx and 5xx of the service.
+      #expect(response.header("Content-Type") == "application/problem+json", "\(response)")
+      let problem =
+        (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+      #expect(problem["status"] as? Int == rejection.status, "\(response)")
+      #expect(problem["title"] as? String == Response.reason(rejection.status), "\(response)")
       #expect(client.waitForClose(), "the connection stayed open")
       #expect(seen.count == 0, "a handler saw \(seen.all)")
       try serverAnswers(port: server.port)

@@ -312,7 +312,7 @@ import Testing
       #expect(log[0].contains("status=400"))
       #expect(log[0].contains("reason="))
       #expect(log.allSatisfy { !$0.contains("\n") })
-      #expect(log[1].contains(#"path="/a b\"\xaevent=forged""#))
+      #expect(log[1].contains(#"path="/a b\"\x0aevent=forged""#))
       #expect(Self.fields(log[1])["event"] == "request")
     }
   }

@@ -73,7 +73,7 @@ func loggingConfiguration(
   into lines: SharedList<String>, _ adjust: (inout Configuration) -> Void = { _ in }
 ) -> Configuration {
   testConfiguration {
-    $0.logSink = { lines.append($0) }
+    $0.logSink = { lines.append($0.text) }
     adjust(&$0)
   }
 }
