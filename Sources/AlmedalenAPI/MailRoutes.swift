@@ -60,7 +60,7 @@ enum MailRoutes {
     let outcome = try c.store.registrations.resendLinks(
       email: email, perHour: c.registrations.linksPerAddress)
     if outcome == .capped {
-      Log.info("mail_links_capped", ["to_domain": domain(email)])
+      Log.info("mail_capped", ["kind": "links", "to_domain": domain(email)])
     }
   }
 

@@ -4,6 +4,7 @@ import AlmedalenStore
 import ByteWriting
 import Foundation
 import HTTPServer
+import KeyValueLog
 
 /// Limits on sign-ups, shared by every server process through the database.
 public struct RegistrationSettings: Sendable {
@@ -196,9 +197,7 @@ enum RegistrationRoutes {
       eventID: eventID, name: name, email: email, holdSeconds: settings.holdSeconds,
       mailsPerHour: settings.linksPerAddress)
     if outcome == .capped {
-      FileHandle.standardError.write(
-        Data(
-          "level=info event=mail_capped kind=signup to_domain=\(MailRoutes.domain(email))\n".utf8))
+      Log.info("mail_capped", ["kind": "signup", "to_domain": MailRoutes.domain(email)])
     }
     return .requested
   }
