@@ -33,18 +33,18 @@ import Testing
   static func exposure(
     _ fixture: APIFixture, event: String, title: String, b: Organiser
   ) throws -> Exposure {
-    let public_ = fixture.client(nil)
+    let anyone = fixture.client(nil)
     let bID = b.id.wire
     var seen = Exposure()
-    seen.organiserPage = try public_.get("/organisers/\(bID)").text.contains(title)
-    seen.organiserCalendar = try public_.get("/feeds/program.ics?organiser=\(bID)").text.contains(
+    seen.organiserPage = try anyone.get("/organisers/\(bID)").text.contains(title)
+    seen.organiserCalendar = try anyone.get("/feeds/program.ics?organiser=\(bID)").text.contains(
       title)
-    seen.organiserRSS = try public_.get("/feeds/program.rss?organiser=\(bID)").text.contains(title)
+    seen.organiserRSS = try anyone.get("/feeds/program.rss?organiser=\(bID)").text.contains(title)
     seen.organiserListing = try fixture.client(fixture.other)
       .get("/api/v1/events?organiser_id=\(bID)").items.contains { $0["id"] as? String == event }
-    seen.eventCalendarNamesB = try public_.get("/feeds/events/\(event).ics").text.contains(b.name)
-    seen.eventPageNamesB = try public_.get("/events/\(event)").text.contains(b.name)
-    seen.programmeFilterOffersB = try public_.get("/").text.contains(
+    seen.eventCalendarNamesB = try anyone.get("/feeds/events/\(event).ics").text.contains(b.name)
+    seen.eventPageNamesB = try anyone.get("/events/\(event)").text.contains(b.name)
+    seen.programmeFilterOffersB = try anyone.get("/").text.contains(
       "value=\"\(bID)\"")
     return seen
   }

@@ -17,7 +17,7 @@ import Testing
     let all = try Migrator.load(SchemaDatabase.directory)
     try Migrator(conninfo: database.conninfo, migrations: all.filter { $0.version < 7 }).migrate()
     let connection = try database.connect()
-    try connection.execute(
+    try connection.executeScript(
       """
       INSERT INTO editions (id, year, name, first_day, last_day)
         VALUES ('00000000-0000-4000-8000-000000000001', 2026, 'Almedalsveckan 2026',
@@ -37,7 +37,7 @@ import Testing
       "status")
     #expect(status == "accepted")
     // New links wait for an answer unless the writer says otherwise.
-    try connection.execute(
+    try connection.executeScript(
       """
       INSERT INTO organisers (id, name) VALUES ('00000000-0000-4000-8000-000000000005', 'Tredje');
       INSERT INTO event_organisers (event_id, organiser_id, position)
@@ -78,7 +78,9 @@ import Testing
     }
     // The answers are in the event's history.
     let history = try fixture.store.events.history(event.id)
-    #expect(history.flatMap { $0.fields.map(\.name) }.filter { $0 == "co_organisers" }.count == 2)
+    let names: [String] = history.flatMap { change in change.fields.map(\.name) }
+    let answers = names.filter { $0 == "co_organisers" }
+    #expect(answers.count == 2)
   }
 
   /// An answer given while the organiser edits the event (reordering its co-organisers) is
@@ -93,13 +95,14 @@ import Testing
       var details = fixture.details(title: "Runda \(round)")
       details.coOrganiserIDs = [b.id, c.id]
       let event = try store.events.create(details, coOrganisersAccepted: false)
+      let base = details
       let outcomes = concurrently(2) { index -> String in
         do {
           if index == 0 {
             _ = try store.coOrganisers.answer(
               eventID: event.id, organiserID: b.id, accept: true, actor: "token:kyrkan")
           } else {
-            var reordered = details
+            var reordered = base
             reordered.coOrganiserIDs = [c.id, b.id]
             reordered.title = "Runda \(round), omskriven"
             _ = try store.events.update(
