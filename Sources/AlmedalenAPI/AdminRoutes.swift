@@ -236,7 +236,9 @@ enum AdminRoutes {
   /// what the document says of it.
   static let idFilters:
     [(name: String, field: any WritableKeyPath<EventFilter, UUID?> & Sendable, about: String)] = [
-      ("organiser_id", \.organiserID, "Events of this organiser or co-organiser."),
+      (
+        "organiser_id", \.organiserID, "Events of this organiser, or co-organised once it accepted."
+      ),
       ("venue_id", \.venueID, "Events at this venue."),
       ("person_id", \.personID, "Events this person takes part in."),
       ("edition_id", \.editionID, "Events of this edition."),

@@ -31,10 +31,13 @@ struct FeedQuery: Hashable, Sendable {
   static let parameters: [Operation.Parameter] = [
     yearParameter,
     .query("day", Schema.string(format: "date"), "Events starting on this day (Europe/Stockholm)."),
-    .query("organiser", Schema.uuid(), "Events of this organiser or co-organiser."),
+    .query(
+      "organiser", Schema.uuid(), "Events of this organiser, or co-organised once it accepted."),
     .query("venue", Schema.uuid(), "Events at this venue."),
     .query(
-      "person", Schema.uuid(), "Events this person moderates, sits on a panel of or speaks at."),
+      "person", Schema.uuid(),
+      "Events this person moderates, sits on a panel of or speaks at (404 for someone in no published or cancelled seminar)."
+    ),
     .query("topic", Schema.string(), "Events with this topic (case-insensitive)."),
     .query(
       "accessibility", Schema.string(pattern: "^(\(features))(,(\(features)))*$"),
