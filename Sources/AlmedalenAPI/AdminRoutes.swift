@@ -38,6 +38,23 @@ enum AdminRoutes {
         errors: [400, 404])
     ) { try one($0, $0.store.organisers.get, WireOutputs.organiser, version: \.version) },
     .api(
+      .get, "/api/v1/organisers/{id}/co-organiser-requests",
+      Operation(
+        id: "listCoOrganiserRequests",
+        summary: "Events that name this organiser as co-organiser (that organiser or an admin)",
+        tag: .organisers,
+        description: """
+          Oldest request first. A `pending` request waits for this organiser's answer \
+          (`acceptCoOrganiserRequest`, `declineCoOrganiserRequest`); until it is accepted \
+          the event shows under its own organiser only.
+          """,
+        parameters: [
+          .id,
+          .query("status", Schema.cases(CoOrganiserStatus.self), "Only requests in this state."),
+        ],
+        success: .ok("The requests", WireOutputs.coOrganiserRequest.list()),
+        errors: [400, 403, 404, 422]), listCoOrganiserRequests),
+    .api(
       .post, "/api/v1/venues",
       Operation(
         id: "createVenue", summary: "Add a venue (admin)", tag: .venues,
@@ -82,7 +99,8 @@ enum AdminRoutes {
         description: """
           `organiser_id` may be left out with an organiser's token: the token's own \
           organiser is taken. An organiser's token may create events only for its own \
-          organiser. The answer carries the conflicts the event would cause in `warnings`.
+          organiser. The answer carries the conflicts the event would cause in `warnings`. \
+          \(coOrganiserConsent)
           """,
 
         success: .created(
@@ -115,7 +133,7 @@ enum AdminRoutes {
           (`venue_id`, `capacity`, `livestream_url`, `source_note`) and leaves the others \
           as they are. Sending only `participants` keeps the panels and their members; \
           sending only `panels` keeps the participants outside any panel. Needs \
-          `If-Match` with the ETag from GET.
+          `If-Match` with the ETag from GET. \(coOrganiserConsent)
           """,
         parameters: [.id, .ifMatch(required: true)],
         success: .ok(
@@ -150,6 +168,33 @@ enum AdminRoutes {
         success: .ok("The cancelled event", WireOutputs.event.component, etag: true),
         errors: [400, 403, 404, 409, 412]), cancelEvent),
     .api(
+      .post, "/api/v1/events/{id}/co-organisers/{organiser_id}/accept",
+      Operation(
+        id: "acceptCoOrganiserRequest",
+        summary: "Accept being named co-organiser (that organiser or an admin)",
+        tag: .events,
+        description: """
+          The event then shows under the co-organiser too: its page, its feeds, the \
+          `organiser_id` filter. Accepting again is harmless; a declined request is 409 \
+          until the event's organiser names the co-organiser anew.
+          """,
+        parameters: [.id, .organiserID],
+        success: .ok("The answered request", WireOutputs.coOrganiserRequest.component),
+        errors: [400, 403, 404, 409]), { try answerCoOrganiser($0, accept: true) }),
+    .api(
+      .post, "/api/v1/events/{id}/co-organisers/{organiser_id}/decline",
+      Operation(
+        id: "declineCoOrganiserRequest",
+        summary: "Decline being named co-organiser, or withdraw (that organiser or an admin)",
+        tag: .events,
+        description: """
+          A pending or accepted request becomes `declined`: the event no longer shows under \
+          the co-organiser. Declining again is harmless.
+          """,
+        parameters: [.id, .organiserID],
+        success: .ok("The answered request", WireOutputs.coOrganiserRequest.component),
+        errors: [400, 403, 404]), { try answerCoOrganiser($0, accept: false) }),
+    .api(
       .get, "/api/v1/events/{id}/history",
       Operation(
         id: "eventHistory", summary: "Who changed what, oldest first", tag: .events,
@@ -171,6 +216,13 @@ enum AdminRoutes {
 
   // MARK: Parameters and links
 
+  static let coOrganiserConsent = """
+    Each organiser in `co_organiser_ids` is asked: named with an organiser's token, the link \
+    is `pending` (see `co_organisers`) and the event shows under the co-organiser only once \
+    that organiser or an admin accepts; named with an admin's token, it is accepted at once. \
+    Co-organisers named before keep their answers.
+    """
+
   static let listParameters: [Operation.Parameter] = [
     .query("q", Schema.string(), "Text to look for (at most 200 characters)."),
     .query("limit", Schema.integer(pageSizes, default: 50), "Items per page."),
@@ -184,7 +236,9 @@ enum AdminRoutes {
   /// what the document says of it.
   static let idFilters:
     [(name: String, field: any WritableKeyPath<EventFilter, UUID?> & Sendable, about: String)] = [
-      ("organiser_id", \.organiserID, "Events of this organiser or co-organiser."),
+      (
+        "organiser_id", \.organiserID, "Events of this organiser, or co-organised once it accepted."
+      ),
       ("venue_id", \.venueID, "Events at this venue."),
       ("person_id", \.personID, "Events this person takes part in."),
       ("edition_id", \.editionID, "Events of this edition."),
@@ -319,7 +373,8 @@ enum AdminRoutes {
       from: body, base: nil, defaultOrganiser: caller.token.organiserID,
       references: c.store.events.referenceProblems)
     try caller.requireOrganiser(details.organiserID)
-    let event = try c.store.events.create(details, actor: caller.actor)
+    let event = try c.store.events.create(
+      details, actor: caller.actor, coOrganisersAccepted: caller.isAdmin)
     return try eventResponse(c, event, caller, status: 201)
   }
 
@@ -375,7 +430,8 @@ enum AdminRoutes {
     // An organiser cannot hand its event to someone else.
     try caller.requireOrganiser(details.organiserID)
     let updated = try c.store.events.update(
-      event.id, expectedVersion: expected, with: details, actor: caller.actor)
+      event.id, expectedVersion: expected, with: details, actor: caller.actor,
+      coOrganisersAccepted: caller.isAdmin)
     return try eventResponse(c, updated, caller)
   }
 
@@ -422,6 +478,40 @@ enum AdminRoutes {
       return RegistrationOutputs.change.json(.init(change: change, fields: fields))
     }
     return JSONOutput.response(["items": .array(items)])
+  }
+
+  // MARK: Co-organisers
+
+  /// The requests naming the path's organiser: for that organiser's tokens and admins.
+  static func listCoOrganiserRequests(_ c: RequestContext) throws -> Response {
+    let caller = try c.caller()
+    let organiserID = try c.id("id")
+    try caller.requireOrganiser(organiserID)
+    var status: CoOrganiserStatus?
+    if let text = c.request.queryValue("status") {
+      guard let value = CoOrganiserStatus(rawValue: text) else {
+        throw Problem.invalid([
+          FieldProblem(field: "status", message: "must be pending, accepted or declined")
+        ])
+      }
+      status = value
+    }
+    let requests = try c.store.coOrganisers.requests(for: organiserID, status: status)
+    return JSONOutput.response([
+      "items": .array(requests.map(WireOutputs.coOrganiserRequest.json))
+    ])
+  }
+
+  /// The asked organiser's answer (or an admin's for it); the event's own organiser cannot
+  /// answer for anyone else.
+  static func answerCoOrganiser(_ c: RequestContext, accept: Bool) throws -> Response {
+    let caller = try c.caller()
+    let eventID = try c.id("id")
+    let organiserID = try c.id("organiser_id")
+    try caller.requireOrganiser(organiserID)
+    let request = try c.store.coOrganisers.answer(
+      eventID: eventID, organiserID: organiserID, accept: accept, actor: caller.actor)
+    return JSONOutput.response(WireOutputs.coOrganiserRequest.json(request))
   }
 
   static func listConflicts(_ c: RequestContext) throws -> Response {

@@ -31,10 +31,13 @@ struct FeedQuery: Hashable, Sendable {
   static let parameters: [Operation.Parameter] = [
     yearParameter,
     .query("day", Schema.string(format: "date"), "Events starting on this day (Europe/Stockholm)."),
-    .query("organiser", Schema.uuid(), "Events of this organiser or co-organiser."),
+    .query(
+      "organiser", Schema.uuid(), "Events of this organiser, or co-organised once it accepted."),
     .query("venue", Schema.uuid(), "Events at this venue."),
     .query(
-      "person", Schema.uuid(), "Events this person moderates, sits on a panel of or speaks at."),
+      "person", Schema.uuid(),
+      "Events this person moderates, sits on a panel of or speaks at (404 for someone in no published or cancelled seminar)."
+    ),
     .query("topic", Schema.string(), "Events with this topic (case-insensitive)."),
     .query(
       "accessibility", Schema.string(pattern: "^(\(features))(,(\(features)))*$"),
@@ -76,7 +79,7 @@ struct FeedQuery: Hashable, Sendable {
       self[keyPath: keyPath] = id
     }
     if let text = request.queryValue("topic"), !text.isEmpty {
-      if text.count > EventDetails.Limits.topicLength {
+      if TextRules.length(text) > EventDetails.Limits.topicLength {
         input.add("topic", "must be at most \(EventDetails.Limits.topicLength) characters")
       }
       topic = text
@@ -102,7 +105,7 @@ struct FeedQuery: Hashable, Sendable {
       language = text
     }
     if let text = request.queryValue("q"), !text.isEmpty {
-      if text.count > Self.textLength {
+      if TextRules.length(text) > Self.textLength {
         input.add("q", "must be at most \(Self.textLength) characters")
       }
       if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
@@ -149,7 +152,8 @@ struct FeedQuery: Hashable, Sendable {
   }
 
   /// What the selection is, in Swedish, for the feed's name: "tisdag 3 juli 2012 · Hälsa".
-  /// Looks up the names behind ids (404 for an unknown one).
+  /// Looks up the names behind ids (404 for an unknown one, and for a person who is in no
+  /// published or cancelled seminar yet).
   func describe(_ store: FestivalStore) throws -> [String] {
     var parts: [String] = []
     if let day {
@@ -160,7 +164,7 @@ struct FeedQuery: Hashable, Sendable {
     }
     if let organiser { parts.append(try store.organisers.get(organiser).name) }
     if let venue { parts.append(try store.venues.get(venue).name) }
-    if let person { parts.append(try store.people.get(person).name) }
+    if let person { parts.append(try store.people.publicPerson(person).name) }
     if let topic { parts.append(topic) }
     if !accessibility.isEmpty {
       parts.append(accessibility.map(Self.swedish).joined(separator: ", "))

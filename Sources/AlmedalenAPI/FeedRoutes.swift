@@ -177,7 +177,7 @@ enum FeedRoutes {
     let id = try c.id("id")
     let path = "/feeds/people/\(id.uuidString.lowercased()).ics"
     return try cached(c, key: path) {
-      let person = try c.store.people.get(id)
+      let person = try c.store.people.publicPerson(id)
       let snapshot = try c.store.feeds.schedule(of: id)
       let info = FeedInfo(
         name: "Almedalsveckan – \(person.name)",

@@ -164,6 +164,11 @@ extension Operation.Parameter {
     name: "id", location: .path, required: true, schema: Schema.uuid(),
     description: "An id; one that is not an id is simply not found (404).")
 
+  /// The organiser asked to co-organise, in `/events/{id}/co-organisers/{organiser_id}/…`.
+  static let organiserID = Operation.Parameter(
+    name: "organiser_id", location: .path, required: true, schema: Schema.uuid(),
+    description: "The co-organiser's id; one the event does not name is 404.")
+
   static let token = Operation.Parameter(
     name: "token", location: .path, required: true,
     schema: Schema.string(pattern: "^[A-Za-z0-9_-]{43}$"),

@@ -182,7 +182,9 @@ enum PageRoutes {
   static func person(_ c: RequestContext) throws -> Response {
     let id = try pageID(c)
     let person: Person
-    do { person = try c.store.people.get(id) } catch StoreError.notFound { throw PageNotFound() }
+    do { person = try c.store.people.publicPerson(id) } catch StoreError.notFound {
+      throw PageNotFound()
+    }
     let snapshot = try c.store.feeds.schedule(of: id)
     let calendar = c.feeds.baseURL + "/feeds/people/" + id.uuidString.lowercased() + ".ics"
     let subtitle = [person.title, person.organisation, person.party.map { "(\($0))" }]

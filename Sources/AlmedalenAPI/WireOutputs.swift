@@ -50,6 +50,24 @@ enum WireOutputs {
       .number("gap_minutes", \.wireGap), .string("summary", \.summary),
     ])
 
+  static let coOrganiserLink = OutputObject<CoOrganiserLink>(
+    name: "CoOrganiserLink",
+    fields: [.uuid("organiser_id", \.organiserID), .cases("status", \.status)])
+
+  static let coOrganiserRequest = OutputObject<CoOrganiserRequest>(
+    name: "CoOrganiserRequest",
+    description: """
+      An event that names `co_organiser_id` as co-organiser. Until it is `accepted` the \
+      event shows under `organiser_id` only.
+      """,
+    fields: [
+      .uuid("event_id", \.eventID), .string("event_title", \.eventTitle),
+      .cases("event_status", \.eventStatus), .time("starts_at", \.startsAt),
+      .uuid("organiser_id", \.organiserID), .string("organiser_name", \.organiserName),
+      .uuid("co_organiser_id", \.coOrganiserID), .cases("status", \.status),
+      .time("requested_at", \.requestedAt), .time("decided_at", \.decidedAt),
+    ])
+
   /// A stored event and the conflicts it causes.
   struct EventAnswer: Sendable {
     let event: Event
@@ -92,6 +110,7 @@ enum WireOutputs {
       .uuid("venue_id", \.event.details.venueID),
       .uuid("organiser_id", \.event.details.organiserID),
       .uuids("co_organiser_ids", \.event.details.coOrganiserIDs),
+      .inline("co_organisers", coOrganiserLink) { $0.event.coOrganisers },
       .strings("topics", \.event.details.topics), .strings("languages", \.event.details.languages),
       .cases("accessibility", \.event.details.accessibility),
       .bool("food_served", \.event.details.foodServed),

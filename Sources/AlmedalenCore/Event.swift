@@ -175,6 +175,9 @@ public struct Event: Hashable, Sendable, Identifiable {
   public var revisedAt: Date
   public var publishedAt: Date?
   public var cancelledAt: Date?
+  /// The co-organisers `details` names, in order, with their answers. A public read (feeds,
+  /// pages) holds only the accepted ones, here and in `details.coOrganiserIDs`.
+  public var coOrganisers: [CoOrganiserLink] = []
 
   public init(
     id: UUID, editionID: UUID, details: EventDetails, status: EventStatus, revision: Int,

@@ -39,10 +39,10 @@ public struct Validator: Sendable {
     if !problems.isEmpty { throw ValidationError(problems) }
   }
 
-  /// Required single-line text: not blank, within `maxLength` characters, no control
-  /// characters.
+  /// Required single-line text: not blank, within `maxLength` characters (Unicode scalars,
+  /// as PostgreSQL's `length()` counts), no control characters.
   public mutating func requireLine(_ value: String, _ field: String, maxLength: Int) {
-    if value.allSatisfy(\.isWhitespace) {
+    if TextRules.isBlank(value) {
       add(field, "must not be empty")
       return
     }
@@ -52,7 +52,7 @@ public struct Validator: Sendable {
   /// Optional single-line text: when present, within `maxLength`, no control characters.
   public mutating func optionalLine(_ value: String?, _ field: String, maxLength: Int) {
     guard let value else { return }
-    if value.allSatisfy(\.isWhitespace) {
+    if TextRules.isBlank(value) {
       add(field, "must not be blank; leave it out instead")
       return
     }
@@ -60,7 +60,9 @@ public struct Validator: Sendable {
   }
 
   private mutating func line(_ value: String, _ field: String, maxLength: Int) {
-    if value.count > maxLength { add(field, "must be at most \(maxLength) characters") }
+    if TextRules.length(value) > maxLength {
+      add(field, "must be at most \(maxLength) characters")
+    }
     if value.unicodeScalars.contains(where: TextRules.isControl) {
       add(field, "must not contain control characters or line breaks")
     }
@@ -68,7 +70,9 @@ public struct Validator: Sendable {
 
   /// Multi-line text: line breaks and tabs allowed, other control characters not.
   public mutating func paragraph(_ value: String, _ field: String, maxLength: Int) {
-    if value.count > maxLength { add(field, "must be at most \(maxLength) characters") }
+    if TextRules.length(value) > maxLength {
+      add(field, "must be at most \(maxLength) characters")
+    }
     if value.unicodeScalars.contains(where: {
       TextRules.isControl($0) && !TextRules.isLineBreakOrTab($0)
     }) {
@@ -79,10 +83,9 @@ public struct Validator: Sendable {
   /// An optional `http` or `https` URL of bounded length.
   public mutating func optionalWebURL(_ value: String?, _ field: String) {
     guard let value else { return }
-    let lower = value.lowercased()
-    if !(lower.hasPrefix("https://") || lower.hasPrefix("http://")) || value.count < 10 {
+    if !TextRules.hasWebScheme(value) || TextRules.length(value) < 10 {
       add(field, "must be an http or https URL")
-    } else if value.count > 2000 {
+    } else if TextRules.length(value) > 2000 {
       add(field, "must be at most 2000 characters")
     } else if value.unicodeScalars.contains(where: { TextRules.isControl($0) || $0 == " " }) {
       add(field, "must not contain spaces or control characters")
@@ -105,7 +108,8 @@ public struct Validator: Sendable {
 
   public mutating func optionalEmail(_ value: String?, _ field: String) {
     guard let value else { return }
-    let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+    // On scalars: a mark combining with the `@` or a `.` must not hide it.
+    let parts = value.unicodeScalars.split(separator: "@", omittingEmptySubsequences: false)
     if parts.count != 2 || parts[0].isEmpty || parts[1].isEmpty || !parts[1].contains(".")
       || value.unicodeScalars.contains(where: { TextRules.isControl($0) || $0 == " " })
     {
@@ -124,6 +128,33 @@ public enum TextRules {
     case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029: return true
     default: return false
     }
+  }
+
+  /// The length of a text as the schema's `length()` counts it: Unicode scalars (code
+  /// points), not Characters, so that a letter with a combining mark counts two, as in
+  /// PostgreSQL and in JSON Schema's `maxLength`.
+  public static func length(_ text: some StringProtocol) -> Int {
+    text.unicodeScalars.count
+  }
+
+  /// Nothing but white space (or nothing at all), scalar by scalar.
+  public static func isBlank(_ text: String) -> Bool {
+    text.unicodeScalars.allSatisfy(\.properties.isWhitespace)
+  }
+
+  /// Whether `text` starts with `http://` or `https://`, the scheme in any letter case
+  /// (RFC 3986 §3.1), compared scalar by scalar: what the schema's `~* '^https?://'` says.
+  public static func hasWebScheme(_ text: String) -> Bool {
+    let head = text.unicodeScalars.prefix(8).map(asciiLowercased)
+    return head.starts(with: "https://".unicodeScalars)
+      || head.starts(with: "http://".unicodeScalars)
+  }
+
+  static func asciiLowercased(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+    guard ("A"..."Z").contains(scalar), let byte = UInt8(exactly: scalar.value) else {
+      return scalar
+    }
+    return Unicode.Scalar(byte + 32)
   }
 
   static func isLineBreakOrTab(_ scalar: Unicode.Scalar) -> Bool {

@@ -830,10 +830,12 @@ private struct Load {
     counts.events = total
     progress("events \(total)/\(total)")
 
+    // The generated festival stands for the staff's own programme: its co-organisers have
+    // accepted.
     counts.coOrganisers = try connection.copyIn(
-      "COPY event_organisers (event_id, organiser_id, position) FROM STDIN"
+      "COPY event_organisers (event_id, organiser_id, position, status) FROM STDIN"
     ) { writer in
-      for row in coOrganiserRows { try writer.append([row.0, row.1, row.2]) }
+      for row in coOrganiserRows { try writer.append([row.0, row.1, row.2, "accepted"]) }
     }
     progress("co-organisers \(counts.coOrganisers)")
     counts.panels = try connection.copyIn(

@@ -20,9 +20,14 @@ public struct EventStore: Sendable {
   // MARK: Writing
 
   /// Creates a draft. `actor` names who did it in the event's history.
-  public func create(_ details: EventDetails, id: UUID = UUID(), actor: String = "system") throws
-    -> Event
-  {
+  ///
+  /// Each co-organiser named is asked (`pending`) unless `coOrganisersAccepted`: the
+  /// festival's staff (admins, the seed, the command line) may link organisers at once; an
+  /// organiser's token may only ask.
+  public func create(
+    _ details: EventDetails, id: UUID = UUID(), actor: String = "system",
+    coOrganisersAccepted: Bool = true
+  ) throws -> Event {
     try pool.transaction { connection in
       try Self.setActor(actor, on: connection)
       let edition = try Self.checkedEdition(details, on: connection)
@@ -31,6 +36,8 @@ public struct EventStore: Sendable {
         INSERT INTO events (id, edition_id, \(Self.writtenColumns))
         VALUES (\(id), \(edition.id), \(Self.written(details)))
         """)
+      try Self.writeCoOrganisers(
+        of: id, details.coOrganiserIDs, accepted: coOrganisersAccepted, on: connection)
       try Self.writeChildren(of: id, details, on: connection)
       return try Self.load(id, on: connection)
     }
@@ -38,8 +45,11 @@ public struct EventStore: Sendable {
 
   /// Replaces what the organiser wrote, if `expectedVersion` is still the stored version.
   /// A published event that moves onto a taken venue slot is refused with `venueTaken`.
+  /// Co-organisers named anew are asked unless `coOrganisersAccepted`; those named before
+  /// keep their answers, whatever their new order.
   public func update(
-    _ id: UUID, expectedVersion: Int, with details: EventDetails, actor: String = "system"
+    _ id: UUID, expectedVersion: Int, with details: EventDetails, actor: String = "system",
+    coOrganisersAccepted: Bool = true
   ) throws -> Event {
     try refusingVenueClash(id: id, venueID: details.venueID, details.startsAt, details.endsAt) {
       try pool.transaction { connection in
@@ -73,7 +83,11 @@ public struct EventStore: Sendable {
             revision = revision + \(peopleChanged ? 1 : 0)
           WHERE id = \(id)
           """)
-        if peopleChanged || before.details.coOrganiserIDs != details.coOrganiserIDs {
+        if before.details.coOrganiserIDs != details.coOrganiserIDs {
+          try Self.writeCoOrganisers(
+            of: id, details.coOrganiserIDs, accepted: coOrganisersAccepted, on: connection)
+        }
+        if peopleChanged {
           try Self.writeChildren(of: id, details, on: connection, replacing: true)
         }
         try RegistrationStore.fillFreeSeats(of: id, on: connection)
@@ -245,7 +259,7 @@ public struct EventStore: Sendable {
     let after = try cursor.map { try Cursor.byStart($0, list: .events) }.map {
       (Date(timeIntervalSince1970: Double($0.microseconds) / 1_000_000), $0.id)
     }
-    if let text = filter.text, text.count > 200 {
+    if let text = filter.text, TextRules.length(text) > 200 {
       throw StoreError.invalid("q", "must be at most 200 characters")
     }
     return try pool.transaction(.init(isolation: .repeatableRead)) { connection in
@@ -256,7 +270,7 @@ public struct EventStore: Sendable {
       }
       query += " ORDER BY e.starts_at, e.id LIMIT \(limit + 1)"
       let rows = try connection.query(query)
-      let events = try Self.assemble(Array(rows.prefix(limit)), on: connection)
+      let events = try Self.assemble(Array(rows.prefix(limit)), on: connection, view: .named)
       let next =
         rows.count > limit
         ? events.last.map {
@@ -278,7 +292,7 @@ public struct EventStore: Sendable {
         SELECT \(Self.columns) FROM events e WHERE \(Self.filterClause(filter))
         ORDER BY e.starts_at, e.id
         """)
-      return try Self.assemble(Array(rows), on: connection)
+      return try Self.assemble(Array(rows), on: connection, view: .named)
     }
   }
 
@@ -296,11 +310,13 @@ public struct EventStore: Sendable {
         """)
     }
     if let organiserID = filter.organiserID {
+      // A co-organiser's events are only those it accepted.
       conditions.append(
         """
         (e.organiser_id = \(organiserID) OR EXISTS (
          SELECT 1 FROM event_organisers eo
-         WHERE eo.event_id = e.id AND eo.organiser_id = \(organiserID)))
+         WHERE eo.event_id = e.id AND eo.organiser_id = \(organiserID)
+           AND eo.status = 'accepted'))
         """)
     }
     if let venueID = filter.venueID {
@@ -348,23 +364,41 @@ public struct EventStore: Sendable {
     guard let row = rows.first else {
       throw StoreError.notFound(entity: "event", id: id.uuidString)
     }
-    return try assemble([row], on: connection)[0]
+    return try assemble([row], on: connection, view: .named)[0]
+  }
+
+  /// Which co-organisers a read shows.
+  enum CoOrganiserView {
+    /// Everyone the organiser named, with their answers: the organiser's and the API's view.
+    case named
+    /// Only those who accepted: what the public sees (feeds, pages, mail).
+    case accepted
   }
 
   /// Decodes event rows and fetches their co-organisers, panels and participations in three
-  /// queries, however many events there are.
-  static func assemble(_ rows: [Row], on connection: Connection) throws -> [Event] {
+  /// queries, however many events there are. Unless asked for the `named` view, only
+  /// accepted co-organisers are there.
+  static func assemble(_ rows: [Row], on connection: Connection, view: CoOrganiserView = .accepted)
+    throws -> [Event]
+  {
     var events = try rows.map(decode)
     guard !events.isEmpty else { return [] }
     let ids = events.map(\.id)
     var index: [UUID: Int] = [:]
     for (position, event) in events.enumerated() { index[event.id] = position }
     for row in try connection.query(
-      "SELECT event_id, organiser_id FROM event_organisers WHERE event_id = ANY ($1::uuid[]) ORDER BY event_id, position",
-      [ids])
+      """
+      SELECT event_id, organiser_id, status FROM event_organisers
+      WHERE event_id = ANY (\(ids)::uuid[])
+        AND (\(view == .named) OR status = 'accepted')
+      ORDER BY event_id, position
+      """)
     {
-      events[index[try row.decode("event_id")]!].details.coOrganiserIDs.append(
-        try row.decode("organiser_id"))
+      let link = CoOrganiserLink(
+        organiserID: try row.decode("organiser_id"), status: try row.decode("status"))
+      let position = index[try row.decode("event_id")]!
+      events[position].details.coOrganiserIDs.append(link.organiserID)
+      events[position].coOrganisers.append(link)
     }
     var panelIndex: [UUID: Int] = [:]
     for row in try connection.query(
@@ -440,18 +474,34 @@ public struct EventStore: Sendable {
     return copy
   }
 
+  /// Makes the event's co-organisers `ids`, in that order: those no longer named go, new
+  /// ones are asked (or accepted at once), and those named before keep their answers. One
+  /// upsert that never writes `status` of an existing row, so an answer given at the same
+  /// moment is kept whichever commits first (positions are checked at commit).
+  static func writeCoOrganisers(
+    of id: UUID, _ ids: [UUID], accepted: Bool, on connection: Connection
+  ) throws {
+    try connection.execute(
+      "DELETE FROM event_organisers WHERE event_id = \(id) AND organiser_id <> ALL (\(ids)::uuid[])"
+    )
+    guard !ids.isEmpty else { return }
+    let status: CoOrganiserStatus = accepted ? .accepted : .pending
+    try connection.execute(
+      """
+      INSERT INTO event_organisers (event_id, organiser_id, position, status)
+      SELECT \(id), o.id, o.n - 1, \(status)
+      FROM unnest(\(ids)::uuid[]) WITH ORDINALITY AS o(id, n)
+      ON CONFLICT (event_id, organiser_id) DO UPDATE SET position = EXCLUDED.position
+        WHERE event_organisers.position IS DISTINCT FROM EXCLUDED.position
+      """)
+  }
+
   static func writeChildren(
     of id: UUID, _ details: EventDetails, on connection: Connection, replacing: Bool = false
   ) throws {
     if replacing {
-      try connection.execute("DELETE FROM event_organisers WHERE event_id = $1", [id])
       try connection.execute("DELETE FROM participations WHERE event_id = $1", [id])
       try connection.execute("DELETE FROM panels WHERE event_id = $1", [id])
-    }
-    for (position, organiserID) in details.coOrganiserIDs.enumerated() {
-      try connection.execute(
-        "INSERT INTO event_organisers (event_id, organiser_id, position) VALUES ($1, $2, $3)",
-        [id, organiserID, position])
     }
     var panelIDs: [UUID] = []
     for (position, panel) in details.panels.enumerated() {

@@ -155,7 +155,7 @@ public struct FeedStore: Sendable {
           SELECT e.organiser_id FROM events e WHERE e.edition_id = $1 AND e.status <> 'draft'
           UNION
           SELECT eo.organiser_id FROM event_organisers eo JOIN events e ON e.id = eo.event_id
-          WHERE e.edition_id = $1 AND e.status <> 'draft')
+          WHERE e.edition_id = $1 AND e.status <> 'draft' AND eo.status = 'accepted')
         ORDER BY o.name, o.id
         """, [editionID]
       ).map { (try $0.decode("id"), try $0.decode("name")) }
@@ -178,7 +178,7 @@ public struct FeedStore: Sendable {
   }
 
   static func checkText(_ filter: EventFilter) throws {
-    if let text = filter.text, text.count > 200 {
+    if let text = filter.text, TextRules.length(text) > 200 {
       throw StoreError.invalid("q", "must be at most 200 characters")
     }
   }

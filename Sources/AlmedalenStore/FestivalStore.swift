@@ -19,6 +19,7 @@ public struct FestivalStore: Sendable {
   public var conflicts: ConflictStore { ConflictStore(pool: pool) }
   public var feeds: FeedStore { FeedStore(pool: pool) }
   public var outbox: OutboxStore { OutboxStore(pool: pool) }
+  public var coOrganisers: CoOrganiserStore { CoOrganiserStore(pool: pool) }
 
   /// Whether the database answers (`SELECT 1`), for health checks.
   public func ping() -> Bool {
@@ -131,7 +132,7 @@ enum Cursor {
   ) throws -> Page<T> {
     let limit = try Cursor.limit(limit)
     let after = try cursor.map { try Cursor.byName($0, list: table) }
-    if let query, query.count > 200 {
+    if let query, TextRules.length(query) > 200 {
       throw StoreError.invalid("q", "must be at most 200 characters")
     }
     return try pool.transaction { connection in

@@ -32,6 +32,25 @@ public struct PersonStore: Sendable {
     }
   }
 
+  /// The person as the public may see them (their page, their calendar, the programme
+  /// filtered by them): only once they appear in a published or cancelled event. Someone who
+  /// is only in drafts, or in nothing, is not found, as if absent.
+  public func publicPerson(_ id: UUID) throws -> Person {
+    try pool.transaction(.init(isolation: .repeatableRead)) { connection in
+      guard
+        let row = try connection.query(
+          """
+          SELECT \(Self.columns) FROM people
+          WHERE id = \(id) AND EXISTS (
+            SELECT 1 FROM participations pa JOIN events e ON e.id = pa.event_id
+            WHERE pa.person_id = people.id AND e.status <> 'draft')
+          """
+        ).first
+      else { throw StoreError.notFound(entity: "person", id: id.uuidString) }
+      return try Self.decode(row)
+    }
+  }
+
   /// Replaces the person's defaults if `expectedVersion` is still the stored version.
   public func update(_ person: Person, expectedVersion: Int) throws -> Person {
     try person.validate()

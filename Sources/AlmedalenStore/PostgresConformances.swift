@@ -29,3 +29,4 @@ extension Accessibility: PostgresTextEnum {}
 extension ParticipantRole: PostgresTextEnum {}
 extension RegistrationStatus: PostgresTextEnum {}
 extension TokenRole: PostgresTextEnum {}
+extension CoOrganiserStatus: PostgresTextEnum {}

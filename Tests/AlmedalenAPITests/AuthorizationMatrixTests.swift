@@ -16,9 +16,10 @@ import Testing
     var description: String { rawValue }
   }
 
-  /// Which event a route's `{id}` names, for event routes.
+  /// Which event a route's `{id}` names, for event routes. `requested`: a published event
+  /// of the other organiser that names the own organiser as co-organiser, not yet answered.
   enum Target: String {
-    case none, draft, published
+    case none, draft, published, requested
   }
 
   struct Row: CustomStringConvertible {
@@ -61,6 +62,10 @@ import Testing
         body: { _, caller in ["name": "Föreningen \(caller)", "website": "https://example.se"] }),
       Row(method: "GET", pattern: "/api/v1/organisers", other: 200, own: 200, admin: 200),
       Row(method: "GET", pattern: "/api/v1/organisers/{id}", other: 200, own: 200, admin: 200),
+      // The requests naming an organiser as co-organiser: that organiser's and admins'.
+      Row(
+        method: "GET", pattern: "/api/v1/organisers/{id}/co-organiser-requests", other: 403,
+        own: 200, admin: 200),
       Row(
         method: "POST", pattern: "/api/v1/venues", other: 403, own: 403, admin: 201,
         body: { _, caller in
@@ -125,6 +130,13 @@ import Testing
       Row(
         method: "GET", pattern: event + "/registrations", target: .published, other: 403,
         own: 200, admin: 200),
+      // Only the organiser asked (or an admin) answers; the asking organiser cannot.
+      Row(
+        method: "POST", pattern: event + "/co-organisers/{organiser_id}/accept",
+        target: .requested, other: 403, own: 200, admin: 200),
+      Row(
+        method: "POST", pattern: event + "/co-organisers/{organiser_id}/decline",
+        target: .requested, other: 403, own: 200, admin: 200),
       // The mail backlog: admins only.
       Row(method: "GET", pattern: "/api/v1/mail", other: 403, own: 403, admin: 200),
     ]
@@ -185,7 +197,15 @@ import Testing
           // A fresh event of the own organiser for every case, so that no case sees another's
           // leftovers. No venue, so that publishing never clashes.
           var target: Event?
-          if row.target != .none {
+          if row.target == .requested {
+            slot += 1
+            var details = EventDetails.make(
+              title: "Mål \(slot)", day: 21 + slot % 8, hour: 8 + slot % 12, venueID: nil,
+              organiserID: fixture.otherOrganiser.id, topics: [])
+            details.coOrganiserIDs = [fixture.organiser.id]
+            let asked = try fixture.store.events.create(details, coOrganisersAccepted: false)
+            target = try fixture.store.events.publish(asked.id)
+          } else if row.target != .none {
             slot += 1
             target = try fixture.storedEvent(
               "Mål \(slot)", day: 21 + slot % 8, hour: 8 + slot % 12, venue: nil,
@@ -197,6 +217,7 @@ import Testing
             )
             .replacingOccurrences(of: "/venues/{id}", with: "/venues/\(fixture.venue.id.wire)")
             .replacingOccurrences(of: "/people/{id}", with: "/people/\(fixture.person.id.wire)")
+            .replacingOccurrences(of: "{organiser_id}", with: fixture.organiser.id.wire)
             .replacingOccurrences(of: "{id}", with: target?.id.wire ?? "")
           let client = APIClient(port: fixture.port, authorization: authorization(caller))
           var headers: [(String, String)] = []
@@ -219,6 +240,14 @@ import Testing
           guard let target else { continue }
           // A refused change leaves the event as it was; an allowed one did what it said.
           let after = try? fixture.store.events.get(target.id)
+          if row.target == .requested {
+            let answer: CoOrganiserStatus =
+              expected != 200 ? .pending : row.pattern.hasSuffix("/accept") ? .accepted : .declined
+            #expect(
+              after?.coOrganisers
+                == [CoOrganiserLink(organiserID: fixture.organiser.id, status: answer)],
+              "\(context)")
+          }
           switch (row.method, expected) {
           case ("DELETE", 204):
             #expect(after == nil, "\(context) the draft is still there")

@@ -186,12 +186,15 @@ import Testing
       let client = fixture.client(nil)
       for target in [
         "/feeds/program.ics", "/feeds/program.rss", "/feeds/schedule.xml", "/feeds/schedule.json",
-        "/feeds/people/\(fixture.person.id.wire).ics",
       ] {
         let reply = try client.get(target)
         #expect(reply.status == 200, "\(target): \(reply)")
         #expect(!reply.text.contains("Hemligt utkast"), "\(target) shows a draft")
       }
+      // Someone in no public seminar has no public calendar (PublicPersonTests).
+      let person = try client.get("/feeds/people/\(fixture.person.id.wire).ics")
+      #expect(person.status == 404, "\(person)")
+      #expect(!person.text.contains("Hemligt utkast"))
       #expect(try client.get("/feeds/events/\(draft.id.wire).ics").status == 404)
       #expect(try client.get("/feeds/events/\(UUID().uuidString).ics").status == 404)
       #expect(try client.get("/feeds/events/nonsense.ics").status == 404)
