@@ -253,7 +253,8 @@ func counts(
       let link = try #require(already.registrationSecret)
       let status = try client.get("/api/v1/registrations/\(link)")
       #expect(status.json["status"] as? String == "confirmed", "\(status)")
-      #expect(try client.get(fixture.registrationPath(anna)).json["status"] as? String == "confirmed")
+      #expect(
+        try client.get(fixture.registrationPath(anna)).json["status"] as? String == "confirmed")
       #expect(already.calendarSecret != nil, "the already mail carries the calendar")
 
       let waitlistedAgain = try client.signUp(event.id, "Bo Ek", "bo.ek@example.ORG")
@@ -372,7 +373,9 @@ func counts(
         (["name": "Anna Lind"], "email"),
         (["name": "Anna Lind", "email": 42], "email"),
         (["name": "Anna Lind", "email": "anna@example.org", "telefon": "0498-123"], "telefon"),
-        (["name": "Anna Lind", "email": "anna@example.org", "attendee_token": 7], "attendee_token"),
+        (
+          ["name": "Anna Lind", "email": "anna@example.org", "attendee_token": 7], "attendee_token"
+        ),
       ]
       for (body, field) in cases {
         let reply = try client.post(path, body)
@@ -644,7 +647,8 @@ func counts(
       }
       #expect(try fixture.client(nil).delete(fixture.registrationPath(signUps[3])).status == 200)
       // A request not confirmed yet shows as pending, apart.
-      #expect(try fixture.client(nil).signUp(event.id, "Erik Väntar", "erik@example.org").status == 202)
+      #expect(
+        try fixture.client(nil).signUp(event.id, "Erik Väntar", "erik@example.org").status == 202)
       let path = "/api/v1/events/\(event.id.wire)/registrations"
 
       for token in [fixture.own, fixture.admin] {
@@ -695,7 +699,8 @@ func counts(
       ] {
         #expect(try fixture.signUpByMail(event.id, name, email).status != nil)
       }
-      #expect(try fixture.client(nil).signUp(event.id, "Obekräftad", "ob@example.org").status == 202)
+      #expect(
+        try fixture.client(nil).signUp(event.id, "Obekräftad", "ob@example.org").status == 202)
       let reply = try fixture.client(fixture.own).get(
         "/api/v1/events/\(event.id.wire)/registrations", headers: [("Accept", "text/csv")])
       #expect(reply.status == 200, "\(reply)")

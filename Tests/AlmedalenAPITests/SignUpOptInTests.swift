@@ -57,7 +57,10 @@ import Testing
         #expect(Self.telling(reply) == Self.telling(first), "\(email)")
       }
       // Only the mail differs, and only the address reads it.
-      #expect(mails.map(\.0) == ["new@example.org", "known@example.org", "HERE@example.org", "gone@example.org"])
+      #expect(
+        mails.map(\.0) == [
+          "new@example.org", "known@example.org", "HERE@example.org", "gone@example.org",
+        ])
       #expect(mails.map(\.1) == [[.confirm], [.confirm], [.already], [.confirm]])
     }
   }
@@ -96,7 +99,9 @@ import Testing
       #expect(mailsForOther.map(\.kind) == [.confirm], "\(mailsForOther.map(\.kind))")
       #expect(mailsForTheirs.map(\.kind) == [.already], "\(mailsForTheirs.map(\.kind))")
       #expect(
-        (mailsForOther + mailsForTheirs).allSatisfy { $0.recipient.lowercased() == "vera@example.org" })
+        (mailsForOther + mailsForTheirs).allSatisfy {
+          $0.recipient.lowercased() == "vera@example.org"
+        })
       #expect(mailsForOther.first?.calendarSecret == nil, "a request's mail links the attendee")
 
       // The victim's calendar and page are byte for byte as they were, and still work.
@@ -108,7 +113,9 @@ import Testing
       let pageAfter = try client.get(attendeePage)
       #expect(pageAfter.status == 200)
       #expect(!pageAfter.text.contains("Angriparens val"), "the attacker's request shows")
-      #expect(try fixture.store.registrations.calendar(secret: secretOf(calendarPath)).registrations.count == 1)
+      #expect(
+        try fixture.store.registrations.calendar(secret: secretOf(calendarPath)).registrations.count
+          == 1)
       // The victim's registration is as it was.
       #expect(
         try client.get(fixture.registrationPath(victim)).json["status"] as? String == "confirmed")
@@ -218,7 +225,8 @@ import Testing
         shown = reply
       }
       #expect(try client.send("HEAD", page).status == 200)
-      #expect(try client.get("/api/v1/registrations/\(secret)").json["status"] as? String == "pending")
+      #expect(
+        try client.get("/api/v1/registrations/\(secret)").json["status"] as? String == "pending")
       #expect(try client.get(page + "/confirm").status != 200, "GET of the form's target")
       let stillPending = try fixture.store.registrations.find(secret: secret)
       #expect(stillPending.registration.status == .pending)
@@ -244,7 +252,8 @@ import Testing
         body: Array("form_token=\(token)".utf8))
       #expect(posted.status == 200, "\(posted)")
       #expect(posted.header("Cache-Control") == "no-store")
-      #expect(try fixture.store.registrations.find(secret: secret).registration.status == .confirmed)
+      #expect(
+        try fixture.store.registrations.find(secret: secret).registration.status == .confirmed)
       #expect(try fixture.store.deliverMail().map(\.kind) == [.signup])
       // Without the form token it is refused.
       let forged = try client.raw(
