@@ -288,6 +288,7 @@ public struct OutboxStore: Sendable {
         """
         SELECT \(RegistrationStore.columns) FROM registrations r
         WHERE lower(email) = lower(\(facts.recipient)) AND status <> 'cancelled'
+          AND verified_at IS NOT NULL
           AND EXISTS (SELECT 1 FROM events e WHERE e.id = r.event_id AND e.ends_at > now())
         ORDER BY arrival
         """

@@ -150,6 +150,8 @@ import Testing
     "POST /api/v1/events/{id}/registrations",
     "DELETE /api/v1/registrations/{token}",
     "GET /api/v1/registrations/{token}",
+    // The secret from the request's mail is what authorizes it (issue 19).
+    "POST /api/v1/registrations/{token}/confirm",
     "POST /api/v1/registrations/resend",
   ]
 

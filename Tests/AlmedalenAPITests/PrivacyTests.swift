@@ -1,6 +1,7 @@
 import AlmedalenAPI
 import AlmedalenCore
 import AlmedalenStore
+import AlmedalenTesting
 import Foundation
 import HTTPServer
 import LoopbackTesting
@@ -63,16 +64,15 @@ import Testing
   /// Two attendees on a seminar with one seat (one confirmed, one waitlisted), with a
   /// speaker, so that every public feed has something to show.
   func signedUpScene(_ fixture: APIFixture) throws -> (
-    event: Event, signUp: HTTPReply, other: HTTPReply
+    event: Event, signUp: MailedSignUp, other: MailedSignUp
   ) {
     let event = try fixture.openEvent(
       "Integritet i praktiken", capacity: 1,
       participants: [Participation(personID: fixture.person.id, role: .speaker)])
-    let client = fixture.client(nil)
-    let signUp = try client.signUp(event.id, Self.name, Self.email)
-    let other = try client.signUp(event.id, Self.otherName, Self.otherEmail)
-    #expect(signUp.status == 201 && other.status == 201, "\(signUp) \(other)")
-    #expect(other.json["status"] as? String == "waitlisted")
+    let signUp = try fixture.signUpByMail(event.id, Self.name, Self.email)
+    let other = try fixture.signUpByMail(event.id, Self.otherName, Self.otherEmail)
+    #expect(signUp.status == "confirmed", "\(signUp.confirmation)")
+    #expect(other.status == "waitlisted", "\(other.confirmation)")
     return (event, signUp, other)
   }
 
@@ -82,21 +82,25 @@ import Testing
       let closed = try fixture.openEvent(
         "Stängd för anmälan", capacity: 5, hour: 15, registrationOpen: false)
       let client = fixture.client(nil)
-      expectNoAttendeeData(signUp, "the sign-up answer")
-      expectNoAttendeeData(other, "the waitlisted sign-up answer")
+      expectNoAttendeeData(signUp.request, "the sign-up answer")
+      expectNoAttendeeData(signUp.confirmation, "the confirm answer")
+      expectNoAttendeeData(other.request, "the waitlisted sign-up answer")
+      expectNoAttendeeData(other.confirmation, "the waitlisted confirm answer")
       let duplicate = try client.signUp(event.id, Self.name, Self.email.lowercased())
-      #expect(duplicate.status == 200)
+      #expect(duplicate.status == 202)
       expectNoAttendeeData(duplicate, "the repeated sign-up answer")
+      expectNoAttendeeData(
+        try client.confirmSignUp(signUp.confirmSecret), "the repeated confirm answer")
       let refused = try client.signUp(closed.id, Self.name, Self.email)
       #expect(refused.status == 409)
       expectNoAttendeeData(refused, "a refused sign-up")
       expectNoAttendeeData(
         try client.signUp(UUID(), Self.name, Self.email), "a sign-up for no event")
 
-      let cancelPath = try #require(servicePath(signUp.json["cancel_url"]))
-      let calendarPath = try #require(servicePath(signUp.json["calendar_url"]))
-      let otherCancel = try #require(servicePath(other.json["cancel_url"]))
-      let otherCalendar = try #require(servicePath(other.json["calendar_url"]))
+      let cancelPath = try fixture.registrationPath(signUp)
+      let calendarPath = try fixture.calendarPath(signUp)
+      let otherCancel = try fixture.registrationPath(other)
+      let otherCalendar = try fixture.calendarPath(other)
       var targets = [
         "/feeds/program.ics", "/feeds/program.rss", "/feeds/events/\(event.id.wire).ics",
         "/feeds/people/\(fixture.person.id.wire).ics", "/feeds/schedule.xml",
@@ -104,13 +108,19 @@ import Testing
         "/feeds/program.ics?organiser=\(fixture.organiser.id.wire)", "/api/v1/feeds",
         "/api/v1/openapi.json", "/healthz", "/robots.txt",
       ]
-      targets += [cancelPath, calendarPath, otherCancel, otherCalendar]
+      targets += [
+        cancelPath, calendarPath, otherCancel, otherCalendar,
+        "/registrations/\(secretOf(cancelPath))", "/attendees/\(secretOf(calendarPath))",
+        "/registrations/\(signUp.confirmSecret)",
+      ]
       var bodies = 0
       for target in targets {
         let reply = try client.get(target)
         #expect(reply.status == 200, "\(target): \(reply)")
         if target.hasPrefix("/feeds/") && target.contains(".ics") {
           #expect(reply.text.contains("SUMMARY:Integritet i praktiken"), "\(target)")
+        } else if target.hasPrefix("/attendees/") || target.hasPrefix("/registrations/") {
+          #expect(reply.text.contains("Integritet i praktiken"), "\(target)")
         }
         bodies += reply.body.count
         expectNoAttendeeData(reply, target)
@@ -155,15 +165,18 @@ import Testing
     try withAPIFixture("privacy_hashes") { fixture in
       let (_, signUp, other) = try signedUpScene(fixture)
       var secrets = [fixture.admin.secret, fixture.own.secret, fixture.other.secret]
-      for reply in [signUp, other] {
-        for key in ["cancel_url", "calendar_url"] {
-          secrets.append(secretOf(try #require(servicePath(reply.json[key]))))
-        }
+      for signUp in [signUp, other] {
+        secrets.append(secretOf(try fixture.registrationPath(signUp)))
+        secrets.append(secretOf(try fixture.calendarPath(signUp)))
+        secrets.append(signUp.confirmSecret)
       }
       #expect(secrets.dropFirst(3).allSatisfy(isSecret))
 
       let dumps = try tableDumps(fixture)
-      for table in ["registrations", "calendar_tokens", "rate_limits", "api_tokens", "attendees"] {
+      for table in [
+        "registrations", "registration_tokens", "calendar_tokens", "rate_limits", "api_tokens",
+        "attendees", "mail_outbox",
+      ] {
         #expect(dumps[table]?.contains("<row>") == true, "\(table) is empty: nothing was checked")
       }
       // The dump sees what is stored where it belongs.
@@ -175,7 +188,7 @@ import Testing
         }
       }
       // Rate limits, calendar links and API tokens hold no email, name or client address.
-      for table in ["rate_limits", "calendar_tokens", "api_tokens"] {
+      for table in ["rate_limits", "calendar_tokens", "registration_tokens", "api_tokens"] {
         let dump = dumps[table] ?? ""
         for needle in Self.needles {
           #expect(!dump.contains(needle), "\(table) holds \(needle)")
@@ -186,17 +199,26 @@ import Testing
       // What is stored is the SHA-256 of the secret.
       let cancelSecret = secrets[3]
       let calendarSecret = secrets[4]
-      let matches: (Int, Int) = try fixture.store.pool.withConnection { connection in
-        (
+      let confirmSecret = secrets[5]
+      let matches: (Int, Int, Int) = try fixture.store.pool.withConnection { connection in
+        func registrationTokens(_ secret: String) throws -> Int {
           try connection.query(
-            "SELECT count(*)::int AS n FROM registrations WHERE token_hash = sha256(convert_to($1, 'UTF8'))",
-            [cancelSecret])[0].decode("n"),
-          try connection.query(
-            "SELECT count(*)::int AS n FROM calendar_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8'))",
-            [calendarSecret])[0].decode("n")
+            """
+            SELECT count(*)::int AS n FROM registration_tokens
+            WHERE token_hash = sha256(convert_to(\(secret), 'UTF8'))
+            """)[0].decode("n")
+        }
+        let calendarTokens: Int = try connection.query(
+          """
+          SELECT count(*)::int AS n FROM calendar_tokens
+          WHERE token_hash = sha256(convert_to(\(calendarSecret), 'UTF8'))
+          """)[0].decode("n")
+        return (
+          try registrationTokens(cancelSecret), calendarTokens,
+          try registrationTokens(confirmSecret)
         )
       }
-      #expect(matches == (1, 1))
+      #expect(matches == (1, 1, 1))
     }
   }
 
@@ -249,20 +271,22 @@ import Testing
         loggedPath: { Application.loggedPath($0) }, logSink: { log.append($0) })
       defer { server.close() }
       let client = server.client
-      let signUp = try client.signUp(event.id, Self.name, Self.email)
-      let cancelPath = try #require(servicePath(signUp.json["cancel_url"]))
-      let calendarPath = try #require(servicePath(signUp.json["calendar_url"]))
-      let secrets = [secretOf(cancelPath), secretOf(calendarPath)]
+      let signUp = try client.signUpByMail(event.id, Self.name, Self.email, store: fixture.store)
+      let cancelPath = try fixture.registrationPath(signUp)
+      let calendarPath = try fixture.calendarPath(signUp)
+      let secrets = [secretOf(cancelPath), secretOf(calendarPath), signUp.confirmSecret]
       for target in [
         cancelPath, cancelPath + "?ref=mejl", cancelPath + "/", calendarPath,
-        calendarPath + "?ref=app", calendarPath + "/",
+        calendarPath + "?ref=app", calendarPath + "/", "/registrations/\(signUp.confirmSecret)",
+        "/attendees/\(secretOf(calendarPath))",
       ] {
         let reply = try client.get(target)
         #expect(reply.status == 200, "\(target): \(reply)")
       }
       #expect(try client.send("HEAD", calendarPath).status == 200)
       let lines = log.all
-      #expect(lines.count >= 8, "\(lines)")
+      // The request and the confirm are logged too.
+      #expect(lines.count >= 11, "\(lines)")
       for line in lines {
         for secret in secrets {
           #expect(!line.contains(secret), "the access log shows a secret: \(line)")
@@ -279,14 +303,14 @@ import Testing
       let first = try fixture.openEvent("Ett säte", capacity: 1, hour: 10)
       let second = try fixture.openEvent("Många säten", capacity: 10, hour: 14)
       let client = fixture.client(nil)
-      #expect(try client.signUp(first.id, "Anna Kvar", "anna.kvar@example.org").status == 201)
-      let waitlisted = try client.signUp(first.id, Self.name, Self.email)
-      let confirmed = try client.signUp(second.id, Self.name, Self.email.lowercased())
-      #expect(waitlisted.json["status"] as? String == "waitlisted")
-      #expect(confirmed.json["status"] as? String == "confirmed")
-      let calendars = try [waitlisted, confirmed].map {
-        try #require(servicePath($0.json["calendar_url"]))
-      }
+      #expect(
+        try fixture.signUpByMail(first.id, "Anna Kvar", "anna.kvar@example.org").status
+          == "confirmed")
+      let waitlisted = try fixture.signUpByMail(first.id, Self.name, Self.email)
+      let confirmed = try fixture.signUpByMail(second.id, Self.name, Self.email.lowercased())
+      #expect(waitlisted.status == "waitlisted")
+      #expect(confirmed.status == "confirmed")
+      let calendars = try [waitlisted, confirmed].map { try fixture.calendarPath($0) }
       let registrations = fixture.store.registrations
       let countsBefore = try [first, second].map { try registrations.counts(eventID: $0.id) }
       #expect(try registrations.export(email: Self.email.uppercased()).count == 2)
@@ -342,11 +366,11 @@ import Testing
       }
       // Next year's festival, signed up for over HTTP.
       let upcoming = try fixture.openEvent("Nästa år", capacity: 5)
-      let signUp = try fixture.client(nil).signUp(upcoming.id, Self.name, Self.email)
-      let calendar = try #require(servicePath(signUp.json["calendar_url"]))
+      let signUp = try fixture.signUpByMail(upcoming.id, Self.name, Self.email)
+      let calendar = try fixture.calendarPath(signUp)
       let pastCounts = try registrations.counts(eventID: past.id)
       let upcomingCounts = try registrations.counts(eventID: upcoming.id)
-      #expect(pastCounts == [.confirmed: 1, .waitlisted: 1, .cancelled: 0])
+      #expect(pastCounts == counts(confirmed: 1, waitlisted: 1))
 
       func day(_ year: Int, _ month: Int, _ day: Int) -> Date {
         FestivalTime.date(LocalDay(year: year, month: month, day: day)!, hour: 12)

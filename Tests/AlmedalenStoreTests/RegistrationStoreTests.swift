@@ -47,7 +47,9 @@ import Testing
         "Anna": .cancelled, "Bo": .confirmed, "Cecilia": .confirmed, "David": .waitlisted,
       ])
     #expect(
-      try registrations.counts(eventID: event.id) == [.confirmed: 2, .waitlisted: 1, .cancelled: 1])
+      try registrations.counts(eventID: event.id) == [
+        .confirmed: 2, .waitlisted: 1, .cancelled: 1, .pending: 0,
+      ])
     #expect(throws: StoreError.self) { try registrations.cancel(secret: "alm_not-a-secret") }
   }
 
