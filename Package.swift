@@ -39,7 +39,10 @@ let package = Package(
     // Drives HTTPServer's connection state machine with arbitrary bytes, for Fuzz/HTTPParser
     // and the corpus replay in the tests.
     .target(name: "HTTPFuzzing", dependencies: ["HTTPServer"], swiftSettings: strict),
-    .target(name: "AlmedalenCore", dependencies: ["CivilDates"], swiftSettings: strict),
+    // Mail on its own: RFC 5322/MIME messages, an SMTP client, Maildir; knows nothing of the
+    // festival.
+    .target(name: "Mail", swiftSettings: strict),
+    .target(name: "AlmedalenCore", dependencies: ["CivilDates", "Mail"], swiftSettings: strict),
     // iCalendar, RSS and frab schedule writers: values in, bytes out.
     .target(
       name: "AlmedalenFeeds", dependencies: ["AlmedalenCore", "ByteWriting", "CivilDates"],
@@ -58,6 +61,11 @@ let package = Package(
       resources: [],
       swiftSettings: strict
     ),
+    // The festival's messages in Swedish, and the sender that drains the outbox.
+    .target(
+      name: "AlmedalenMail",
+      dependencies: ["AlmedalenCore", "AlmedalenFeeds", "AlmedalenStore", "Mail"],
+      swiftSettings: strict),
     // Demo programme from the seed reports, and the generated festival for benchmarks.
     .target(
       name: "AlmedalenSeed",
@@ -85,8 +93,8 @@ let package = Package(
     .executableTarget(
       name: "almedalen",
       dependencies: [
-        "AlmedalenAPI", "AlmedalenCore", "AlmedalenStore", "AlmedalenSeed", "HTTPServer",
-        "Postgres",
+        "AlmedalenAPI", "AlmedalenCore", "AlmedalenMail", "AlmedalenStore", "AlmedalenSeed",
+        "HTTPServer", "Mail", "Postgres",
       ],
       swiftSettings: strict
     ),
@@ -96,6 +104,7 @@ let package = Package(
       name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPFuzzing", "LoopbackTesting"],
       exclude: ["FuzzCorpus"],
       swiftSettings: strict),
+    .testTarget(name: "MailTests", dependencies: ["Mail"], swiftSettings: strict),
     .testTarget(name: "AlmedalenCoreTests", dependencies: ["AlmedalenCore"], swiftSettings: strict),
     .testTarget(name: "CivilDatesTests", dependencies: ["CivilDates"], swiftSettings: strict),
     .testTarget(name: "ByteWritingTests", dependencies: ["ByteWriting"], swiftSettings: strict),

@@ -28,7 +28,8 @@ public struct Application: Responder {
 
   /// Every route the service has, each declared once with all that is known of it.
   static let router = Router(
-    AdminRoutes.routes + FeedRoutes.routes + RegistrationRoutes.routes + PageRoutes.routes
+    AdminRoutes.routes + FeedRoutes.routes + RegistrationRoutes.routes + MailRoutes.routes
+      + PageRoutes.routes
       + serviceRoutes)
 
   static let serviceRoutes: [Route] = [

@@ -71,6 +71,10 @@ struct Operation: Sendable {
       json(201, description, component, etag: etag, links: links)
     }
 
+    static func accepted(_ description: String, _ component: SchemaComponent) -> Success {
+      json(202, description, component, etag: false, links: [:])
+    }
+
     static func noContent(_ description: String) -> Success {
       Success(status: 204, json: ["description": description.json])
     }

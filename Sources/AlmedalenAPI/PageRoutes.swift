@@ -13,6 +13,7 @@ enum PageRoutes {
     .page(.get, "/") { try programme($0) },
     .page(.get, "/events/{id}") { try event($0) },
     .page(.post, "/events/{id}/registrations") { try signUp($0) },
+    .page(.post, "/events/{id}/links") { try resendLinks($0) },
     .page(.get, "/people/{id}") { try person($0) },
     .page(.get, "/organisers/{id}") { try organiser($0) },
     .page(.get, "/registrations/{token}", secret: true) { try registration($0) },
@@ -260,6 +261,38 @@ enum PageRoutes {
       }
       return response
     }
+  }
+
+  /// "Skicka mina länkar igen": the same page whatever the address, once it is one.
+  static func resendLinks(_ c: RequestContext) throws -> Response {
+    let id = try pageID(c)
+    let form = try checkedForm(c)
+    var (model, _) = try eventModel(c, id)
+    let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
+    model.linksEmail = email
+    do {
+      try Registration.validateEmail(email)
+    } catch {
+      model.linksProblem = swedish(FieldProblem(field: "email", message: ""))
+      return page(c, status: 422, Pages.event(model, context(c)))
+    }
+    do {
+      try RegistrationRoutes.limit(
+        c, key: "links-client:" + RegistrationRoutes.clientAddress(c), c.registrations.perClient,
+        c.registrations.clientWindow)
+    } catch let problem as Problem where problem.status == 429 {
+      model.linksProblem =
+        "För många förfrågningar på kort tid. Försök igen om \(problem.retryAfter ?? 60) sekunder."
+      var response = page(c, status: 429, Pages.event(model, context(c)))
+      response.headers.set("Retry-After", String(problem.retryAfter ?? 60))
+      return response
+    }
+    try MailRoutes.queueLinks(c, email: email)
+    model.linksRequested = true
+    model.linksEmail = ""
+    var response = page(c, status: 200, Pages.event(model, context(c)))
+    response.headers.set("Cache-Control", "no-store")
+    return response
   }
 
   static func registration(_ c: RequestContext) throws -> Response {

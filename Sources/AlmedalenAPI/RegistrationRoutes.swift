@@ -15,11 +15,14 @@ public struct RegistrationSettings: Sendable {
   public var emailWindow: Int
   /// Take the client's address from the last `X-Forwarded-For` entry (behind a proxy).
   public var trustForwardedFor: Bool
+  /// "Send my links again": messages per address and hour (more are dropped silently).
+  public var linksPerAddress: Int
 
   public init(
     perClient: Int = 30, clientWindow: Int = 600, perEmail: Int = 5, emailWindow: Int = 3600,
-    trustForwardedFor: Bool = false
+    trustForwardedFor: Bool = false, linksPerAddress: Int = 5
   ) {
+    self.linksPerAddress = linksPerAddress
     self.perClient = perClient
     self.clientWindow = clientWindow
     self.perEmail = perEmail

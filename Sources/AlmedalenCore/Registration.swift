@@ -1,4 +1,5 @@
 public import Foundation
+import Mail
 
 /// An attendee's sign-up for one event. Name and email are personal data: they are never
 /// public, and they are erased after the festival (`erasedAt`), leaving only the counts.
@@ -36,11 +37,14 @@ public struct Registration: Hashable, Sendable, Identifiable {
   public static func validate(name: String, email: String) throws {
     var validator = Validator()
     validator.requireLine(name, "name", maxLength: FieldLimits.name)
-    if email.isEmpty {
-      validator.add("email", "must not be empty")
-    } else {
-      validator.optionalEmail(email, "email")
-    }
+    validator.deliverableEmail(email, "email")
+    try validator.check()
+  }
+
+  /// Checks an address that mail will be sent to.
+  public static func validateEmail(_ email: String) throws {
+    var validator = Validator()
+    validator.deliverableEmail(email, "email")
     try validator.check()
   }
 }

@@ -1,3 +1,5 @@
+import Mail
+
 /// One thing wrong with an input, and the field it concerns (`panels[1].title`).
 public struct FieldProblem: Hashable, Sendable, CustomStringConvertible {
   public let field: String
@@ -88,6 +90,19 @@ public struct Validator: Sendable {
   }
 
   /// An optional email address: one `@` with text on both sides, bounded, no spaces.
+  /// An address that SMTP can carry: a dot-atom local part and a domain with a dot, which
+  /// may be an IDN (sent as its A-labels). Quoted local parts and address literals are
+  /// refused: no relay we know of needs them, and they invite confusion.
+  public mutating func deliverableEmail(_ value: String, _ field: String) {
+    guard !value.isEmpty else { return add(field, "must not be empty") }
+    guard value.utf8.count <= 254 else { return add(field, "must be at most 254 bytes") }
+    do {
+      _ = try MailAddress(value)
+    } catch {
+      add(field, "must be an email address that mail can reach: \(error.reason)")
+    }
+  }
+
   public mutating func optionalEmail(_ value: String?, _ field: String) {
     guard let value else { return }
     let parts = value.split(separator: "@", omittingEmptySubsequences: false)

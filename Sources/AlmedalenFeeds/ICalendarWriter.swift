@@ -34,7 +34,48 @@ public enum ICalendarWriter {
     return out.bytes
   }
 
-  private static func write(_ feedEvent: FeedEvent, into out: inout ContentLineWriter) {
+  /// An iTIP message (RFC 5546) for one attendee, to attach to mail (RFC 6047): REQUEST
+  /// when they have a seat or a waitlist place, so that mail clients offer to add it, CANCEL
+  /// when the event or their registration is cancelled. The VEVENT is the feeds' own, with
+  /// the same UID; ORGANIZER is the sending address, since iTIP needs a calendar address that
+  /// a client can answer, and ATTENDEE names the recipient with RSVP=FALSE: no reply is
+  /// expected.
+  public static func invitation(
+    _ method: ITIPMethod, event feedEvent: FeedEvent, organizer: (name: String, email: String),
+    attendee: (name: String, email: String)
+  ) -> [UInt8] {
+    var out = ContentLineWriter(reservingCapacity: 4096)
+    out.line("BEGIN:VCALENDAR")
+    out.line("VERSION:2.0")
+    out.line("PRODID:-//Almedalen//Programme//SV")
+    out.line("CALSCALE:GREGORIAN")
+    out.line(method == .request ? "METHOD:REQUEST" : "METHOD:CANCEL")
+    ICalendarTimeZone.write(into: &out)
+    let party = Party(
+      organizerName: organizer.name, organizerEmail: organizer.email, attendeeName: attendee.name,
+      attendeeEmail: attendee.email, cancelled: method == .cancel)
+    write(feedEvent, party: party, into: &out)
+    out.line("END:VCALENDAR")
+    return out.bytes
+  }
+
+  /// iTIP's methods that this service sends.
+  public enum ITIPMethod: Sendable {
+    case request, cancel
+  }
+
+  /// The people of an iTIP message.
+  private struct Party {
+    var organizerName: String
+    var organizerEmail: String
+    var attendeeName: String
+    var attendeeEmail: String
+    var cancelled: Bool
+  }
+
+  private static func write(
+    _ feedEvent: FeedEvent, party: Party? = nil, into out: inout ContentLineWriter
+  ) {
     // Through `details` rather than dynamic member lookup: a key path per field costs.
     let event = feedEvent.event
     let details = event.details
@@ -64,7 +105,7 @@ public enum ICalendarWriter {
     if event.status == .cancelled { out.text("INSTÄLLT: ") }
     out.text(details.title)
     out.endLine()
-    if event.status == .cancelled {
+    if event.status == .cancelled || party?.cancelled == true {
       out.line("STATUS:CANCELLED")
     } else if feedEvent.registration == .waitlisted {
       out.line("STATUS:TENTATIVE")
@@ -72,7 +113,9 @@ public enum ICalendarWriter {
       out.line("STATUS:CONFIRMED")
     }
     // A cancelled seminar no longer blocks the time in anyone's calendar.
-    out.line(event.status == .cancelled ? "TRANSP:TRANSPARENT" : "TRANSP:OPAQUE")
+    out.line(
+      event.status == .cancelled || party?.cancelled == true
+        ? "TRANSP:TRANSPARENT" : "TRANSP:OPAQUE")
     out.line("CLASS:PUBLIC")
 
     if let venue = feedEvent.venue {
@@ -95,15 +138,29 @@ public enum ICalendarWriter {
     }
     out.line("URL:", uri: feedEvent.pageURL)
 
-    // No e-mail address is published, so the organiser is named by a URN, a valid CAL-ADDRESS.
-    out.literal("ORGANIZER")
-    if !feedEvent.organiser.isEmpty {
-      out.literal(";CN=")
-      out.parameterValue(feedEvent.organiser)
+    if let party {
+      out.literal("ORGANIZER;CN=")
+      out.parameterValue(party.organizerName)
+      out.literal(":")
+      out.uri("mailto:" + party.organizerEmail)
+      out.endLine()
+      out.literal("ATTENDEE;CN=")
+      out.parameterValue(party.attendeeName)
+      out.literal(";ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:")
+      out.uri("mailto:" + party.attendeeEmail)
+      out.endLine()
+    } else {
+      // No e-mail address is published, so the organiser is named by a URN, a valid
+      // CAL-ADDRESS.
+      out.literal("ORGANIZER")
+      if !feedEvent.organiser.isEmpty {
+        out.literal(";CN=")
+        out.parameterValue(feedEvent.organiser)
+      }
+      out.literal(":urn:uuid:")
+      out.uuid(details.organiserID)
+      out.endLine()
     }
-    out.literal(":urn:uuid:")
-    out.uuid(details.organiserID)
-    out.endLine()
 
     if details.topics.contains(where: { !$0.isEmpty }) {
       out.literal("CATEGORIES:")

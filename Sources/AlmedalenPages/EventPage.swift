@@ -253,6 +253,60 @@ enum EventPage {
       out.raw("<p>Anmälan är stängd.</p>\n")
     }
     out.raw("</section>\n")
+    if seats.capacity != nil || seats.registrationOpen {
+      linksForm(model, context, into: &out)
+    }
+  }
+
+  /// "Skicka mina länkar igen": mails an attendee's links again. The answer is the same
+  /// whether or not the address is signed up, so the form tells nobody who is.
+  static func linksForm(_ model: EventPageModel, _ context: PageContext, into out: inout HTMLWriter)
+  {
+    out.raw(
+      """
+      <section class="links" aria-labelledby="lankar-rubrik">
+      <h2 id="lankar-rubrik">Skicka mina länkar igen</h2>
+
+      """)
+    if model.linksRequested {
+      out.raw(
+        """
+        <p class="notice" role="status">Tack. Har adressen en anmälan skickar vi ett brev med \
+        länkarna dit inom några minuter. Titta också bland skräpposten.</p>
+
+        """)
+    } else {
+      out.raw(
+        """
+        <p>Har du anmält dig och tappat bort länken för att avboka eller din kalender? Skriv din \
+        e-postadress, så skickar vi dem igen.</p>
+
+        """)
+    }
+    out.raw("<form class=\"links-form\" method=\"post\" action=\"")
+    out.attribute(Fragments.eventPath(model.event.event.id) + "/links")
+    out.raw("\">\n<input type=\"hidden\" name=\"form_token\" value=\"")
+    out.attribute(context.formToken)
+    out.raw("\" />\n")
+    out.raw(
+      model.linksProblem == nil ? "<div class=\"field\">\n" : "<div class=\"field invalid\">\n")
+    out.raw("<label for=\"links-email\">E-post</label>\n")
+    if let problem = model.linksProblem {
+      out.raw("<p class=\"problem\" id=\"links-email-problem\">")
+      out.text(problem)
+      out.raw("</p>\n")
+    }
+    out.raw(
+      "<input type=\"email\" id=\"links-email\" name=\"email\" autocomplete=\"email\" maxlength=\"254\" required=\"required\" spellcheck=\"false\""
+    )
+    if model.linksProblem != nil {
+      out.raw(" aria-invalid=\"true\" aria-describedby=\"links-email-problem\"")
+    }
+    out.raw(" value=\"")
+    out.attribute(model.linksEmail)
+    out.raw(
+      "\" />\n</div>\n<button type=\"submit\">Skicka mina länkar igen</button>\n</form>\n</section>\n"
+    )
   }
 
   /// The fields a sign-up has, in order, with the problem keys the route uses.

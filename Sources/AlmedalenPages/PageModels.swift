@@ -134,6 +134,11 @@ public struct EventPageModel: Sendable {
   public var problems: [String: String]
   public var name: String
   public var email: String
+  /// "Skicka mina länkar igen": the address given, what was wrong with it, or that the
+  /// request was taken (the same answer for any address).
+  public var linksEmail = ""
+  public var linksProblem: String?
+  public var linksRequested = false
 
   public init(
     event: FeedEvent, seats: Seats, canSignUp: Bool, calendar: FeedLinks,

@@ -152,16 +152,16 @@ enum Stylesheet {
     .notice.cancelled { background: #fdecea; color: #a4121c; border-left-color: #a4121c; font-size: 1.125rem; }
     .notice.outcome { background: #eaf4ec; color: #1d5c2e; border-left-color: #1d5c2e; font-size: 1.25rem; font-weight: 600; }
 
-    .event > .facts, .signup, .description, .people, .own-links {
+    .event > .facts, .signup, .links, .description, .people, .own-links {
       background: #ffffff;
       border: 1px solid #d6d1c7;
       padding: 1rem;
       margin: 1rem 0;
     }
-    .signup h2, .description h2, .people h2, .own-links h2 { margin-top: 0; }
+    .signup h2, .links h2, .description h2, .people h2, .own-links h2 { margin-top: 0; }
     .participants { padding-left: 1.25rem; }
     .seats { font-size: 1.25rem; font-weight: 600; }
-    .signup-form .field { margin: 0 0 1rem; max-width: 30rem; }
+    .signup-form .field, .links-form .field { margin: 0 0 1rem; max-width: 30rem; }
     .field.invalid input { border-color: #a4121c; border-width: 3px; }
     .problem { color: #a4121c; font-weight: 600; margin: 0 0 0.25rem; }
     .error-summary { border: 3px solid #a4121c; padding: 0 1rem; margin: 0 0 1rem; background: #fdecea; }
@@ -195,7 +195,7 @@ enum Stylesheet {
     }
 
     @media print {
-      header.site nav, .filters, .skip, .signup-form, .cancel-form, footer.site { display: none; }
+      header.site nav, .filters, .skip, .signup-form, .links-form, .cancel-form, footer.site { display: none; }
       body, .seminar, .subscribe { background: #ffffff; }
       a { color: #1a1a1a; }
     }

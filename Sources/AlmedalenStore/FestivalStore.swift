@@ -18,6 +18,7 @@ public struct FestivalStore: Sendable {
   public var tokens: TokenStore { TokenStore(pool: pool) }
   public var conflicts: ConflictStore { ConflictStore(pool: pool) }
   public var feeds: FeedStore { FeedStore(pool: pool) }
+  public var outbox: OutboxStore { OutboxStore(pool: pool) }
 
   /// Whether the database answers (`SELECT 1`), for health checks.
   public func ping() -> Bool {

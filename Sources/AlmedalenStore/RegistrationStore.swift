@@ -96,6 +96,11 @@ public struct RegistrationStore: Sendable {
                   \(attendeeID), clock_timestamp(), clock_timestamp())
           RETURNING \(Self.columns)
           """)[0])
+      try connection.execute(
+        """
+        INSERT INTO registration_tokens (token_hash, registration_id)
+        VALUES (sha256(convert_to($1, 'UTF8')), $2)
+        """, [secret, registration.id])
       return SignUp(
         registration: registration, secret: secret, calendarSecret: calendarSecret,
         waitlistPosition: try Self.position(of: registration, on: connection))
@@ -109,18 +114,23 @@ public struct RegistrationStore: Sendable {
     try pool.transaction { connection in
       guard
         let found = try connection.query(
-          "SELECT event_id FROM registrations WHERE token_hash = sha256(convert_to($1, 'UTF8'))",
-          [secret]
+          """
+          SELECT r.id, r.event_id FROM registrations r JOIN registration_tokens t
+            ON t.registration_id = r.id
+          WHERE t.token_hash = sha256(convert_to($1, 'UTF8'))
+          """, [secret]
         ).first
       else { throw StoreError.notFound(entity: "registration", id: "(secret)") }
       let eventID: UUID = try found.decode("event_id")
+      let id: UUID = try found.decode("id")
       // Lock the event first, in the same order as sign-ups, so the two never deadlock.
       try connection.query("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", [eventID])
       let registration = try Self.decode(
         connection.query(
           """
-          UPDATE registrations SET status = 'cancelled', updated_at = now()
-          WHERE token_hash = sha256(convert_to(\(secret), 'UTF8'))
+          UPDATE registrations SET status = 'cancelled', updated_at = now(),
+            revision = revision + CASE WHEN status = 'cancelled' THEN 0 ELSE 1 END
+          WHERE id = \(id)
           RETURNING \(Self.columns)
           """)[0])
       try Self.fillFreeSeats(of: eventID, on: connection)
@@ -193,10 +203,25 @@ public struct RegistrationStore: Sendable {
         WHERE lower(email) = lower($1)
            OR attendee_id IN (SELECT id FROM attendees WHERE lower(email) = lower($1))
         """, [email])
+      // Queued and sent messages, with their bodies: nothing more goes to the address.
+      try connection.execute(
+        """
+        DELETE FROM mail_outbox WHERE lower(recipient) = lower($1)
+           OR registration_id IN (SELECT id FROM registrations WHERE erased_at IS NOT NULL)
+        """, [email])
+      try connection.execute(
+        """
+        DELETE FROM registration_tokens
+        WHERE registration_id IN (SELECT id FROM registrations WHERE erased_at IS NOT NULL)
+        """)
       try connection.execute("DELETE FROM attendees WHERE lower(email) = lower($1)", [email])
       // Even a hash of the address is about them (and guessable from it).
       try connection.execute(
-        "DELETE FROM rate_limits WHERE key = encode(sha256(convert_to('email:' || lower($1), 'UTF8')), 'hex')",
+        """
+        DELETE FROM rate_limits WHERE key IN (
+          encode(sha256(convert_to('email:' || lower($1), 'UTF8')), 'hex'),
+          encode(sha256(convert_to('links:' || lower($1), 'UTF8')), 'hex'))
+        """,
         [email])
       return erased
     }
@@ -215,6 +240,20 @@ public struct RegistrationStore: Sendable {
         WHERE r.event_id = e.id AND r.erased_at IS NULL
           AND ed.last_day + $1::int < ($2::timestamptz AT TIME ZONE ed.time_zone)::date
         """, [days, now])
+      try connection.execute(
+        """
+        DELETE FROM mail_outbox o
+        WHERE registration_id IN (SELECT id FROM registrations WHERE erased_at IS NOT NULL)
+           OR (o.kind = 'links' AND NOT EXISTS (
+                 SELECT 1 FROM registrations r WHERE lower(r.email) = lower(o.recipient)))
+           OR (o.state <> 'pending'
+               AND o.created_at < $1::timestamptz - $2::int * interval '1 day')
+        """, [now, days])
+      try connection.execute(
+        """
+        DELETE FROM registration_tokens
+        WHERE registration_id IN (SELECT id FROM registrations WHERE erased_at IS NOT NULL)
+        """)
       try connection.execute(
         """
         DELETE FROM attendees a
@@ -256,8 +295,9 @@ public struct RegistrationStore: Sendable {
       guard
         let row = try connection.query(
           """
-          SELECT \(Self.columns) FROM registrations
-          WHERE token_hash = sha256(convert_to(\(secret), 'UTF8'))
+          SELECT \(Self.columns) FROM registrations WHERE id = (
+            SELECT registration_id FROM registration_tokens
+            WHERE token_hash = sha256(convert_to(\(secret), 'UTF8')))
           """
         ).first
       else { throw StoreError.notFound(entity: "registration", id: "(secret)") }
@@ -312,6 +352,45 @@ public struct RegistrationStore: Sendable {
         """, [secret])
     }
     if revoked == 0 { throw StoreError.notFound(entity: "calendar", id: "(secret)") }
+  }
+
+  /// What "send my links again" did; the caller answers the same in every case.
+  public enum Resend: Sendable, Equatable {
+    case queued
+    /// The address has no active registration: nothing is sent.
+    case unknown
+    /// The address had its links sent `perHour` times within the hour already.
+    case capped
+  }
+
+  /// Queues a message with new links to every active registration of `email`, at most
+  /// `perHour` times an hour per address. The caller must give the same answer whatever
+  /// this returns, so that nobody can learn whether an address is signed up.
+  public func resendLinks(email: String, perHour: Int) throws -> Resend {
+    try pool.transaction { connection in
+      let known =
+        try connection.query(
+          """
+          SELECT 1 FROM registrations r JOIN events e ON e.id = r.event_id
+          WHERE lower(r.email) = lower($1) AND r.status <> 'cancelled' AND e.ends_at > now()
+          LIMIT 1
+          """, [email]
+        ).first != nil
+      guard known else { return .unknown }
+      let count: Int = try connection.query(
+        """
+        INSERT INTO rate_limits AS r (key, window_start, count)
+        VALUES (encode(sha256(convert_to('links:' || lower($1), 'UTF8')), 'hex'),
+                date_trunc('hour', now()), 1)
+        ON CONFLICT (key, window_start) DO UPDATE SET count = r.count + 1
+        RETURNING count
+        """, [email]
+      )[0].decode("count")
+      guard count <= perHour else { return .capped }
+      try connection.execute(
+        "INSERT INTO mail_outbox (kind, recipient) VALUES ('links', $1)", [email])
+      return .queued
+    }
   }
 
   /// Counts one sign-up attempt under `key` (hashed here) in a fixed window shared by every

@@ -25,6 +25,9 @@ struct CommandLineTool {
       privacy erase --email E                   erase E's name, email and calendar links
       privacy retention [--days N]              erase attendee data of editions that ended
                                                 more than N days ago (default 30)
+      mail send                                 send every message that is due (ALMEDALEN_MAIL)
+      mail list [--pending|--failed|--sent]     the outbox, addresses and links redacted
+      mail retry ID | --all                     send a failed message (or all) again now
       serve [--host 127.0.0.1] [--port 8080]    serve HTTP until SIGINT or SIGTERM
       summary [--year Y]                        print the programme in brief
       help
@@ -47,6 +50,8 @@ struct CommandLineTool {
       try token(rest)
     case "privacy":
       try privacy(rest)
+    case "mail":
+      try MailCommands(tool: self).run(rest)
     case "serve":
       var options = try Options(rest, allowed: ["--host", "--port"])
       let host = options.string("--host") ?? "127.0.0.1"
@@ -240,13 +245,18 @@ struct CommandLineTool {
     let registrations = RegistrationSettings(
       perClient: try setting("ALMEDALEN_SIGNUPS_PER_CLIENT", 30),
       perEmail: try setting("ALMEDALEN_SIGNUPS_PER_EMAIL", 5),
-      trustForwardedFor: environment["ALMEDALEN_TRUST_FORWARDED_FOR"] == "1")
+      trustForwardedFor: environment["ALMEDALEN_TRUST_FORWARDED_FOR"] == "1",
+      linksPerAddress: try setting("ALMEDALEN_MAILS_PER_ADDRESS", 5))
     let retentionDays = try setting("ALMEDALEN_RETENTION_DAYS", 30)
     let application = Application(
       store: store, feeds: FeedSettings(baseURL: publicURL), registrations: registrations)
     let retention = RetentionJob(store: store, days: retentionDays)
     retention.start()
     defer { retention.stop() }
+    // The sender runs beside the server; /healthz does not depend on it.
+    let sender = try MailCommands.sender(store: store, publicURL: publicURL)
+    sender?.start()
+    defer { sender?.stop() }
     // ALMEDALEN_FEED_CACHE=off renders every feed request afresh (for benchmarks of the
     // writers); otherwise feeds are cached until a change is announced.
     let watcher =
@@ -262,6 +272,7 @@ struct CommandLineTool {
       [
         "host": host, "port": String(port), "public_url": publicURL,
         "retention_days": String(retentionDays),
+        "mail": sender?.transport.description ?? "off (queued only: ALMEDALEN_MAIL is unset)",
         "database": ConnectionTarget(try conninfo()).description,
       ])
     try server.run()
@@ -276,6 +287,13 @@ struct CommandLineTool {
       throw UsageError("DATABASE_URL is not set (a libpq conninfo or postgresql:// URI)")
     }
     return url
+  }
+
+  /// ALMEDALEN_PUBLIC_URL, or the local address `serve` listens on by default.
+  func publicURL() -> String {
+    ProcessInfo.processInfo.environment["ALMEDALEN_PUBLIC_URL"].flatMap {
+      $0.isEmpty ? nil : $0
+    } ?? "http://127.0.0.1:8080"
   }
 
   func store() throws -> FestivalStore {
