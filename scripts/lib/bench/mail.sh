@@ -24,7 +24,6 @@ UPDATE mail_outbox SET state = 'pending', attempts = 0, not_before = now(), clai
   last_error = NULL, sent_at = NULL;
 COMMIT;
 VACUUM ANALYZE mail_outbox;
-NOTIFY mail_outbox;
 SQL
 }
 

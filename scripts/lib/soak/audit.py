@@ -693,7 +693,7 @@ def run(ctx: Context) -> int:
         check_edits(ctx, records)
         check_views(ctx, client, regs, records)
         try:
-            mail_audit.check(ctx, records)
+            mail_audit.check(ctx, client, records)
         except Exception as error:  # the mail audit broke: a finding, and the feeds are still checked
             import traceback
 

@@ -30,7 +30,8 @@ worker's requests), SOAK_TIMEOUT (15, client timeout in seconds), SOAK_OPEN_EVEN
 (SECONDS/9, from 4 to 20), SOAK_EDIT_EVENTS (30), SOAK_PG_DOWN (4), SOAK_FAULT_INTERVAL
 (seconds between faults; default from the duration), SOAK_STALLS (12 stalled sockets per
 stall fault), SOAK_SEED, SOAK_SINK_DOWN (6, seconds the SMTP sink is down), SOAK_MAIL_BACKOFF
-("2,5": ALMEDALEN_MAIL_BACKOFF of the servers), SOAK_MAIL_DRAIN (180, seconds the outbox may
+("2,5": ALMEDALEN_MAIL_BACKOFF of the servers), SOAK_MAIL_LEASE (15: ALMEDALEN_MAIL_LEASE_SECONDS,
+how long a claim of a killed server keeps others off its messages), SOAK_MAIL_DRAIN (180, seconds the outbox may
 take to drain after the load).
 """
 
@@ -111,6 +112,8 @@ class Driver:
         env["ALMEDALEN_MAIL_POLL_MS"] = "200"
         env["ALMEDALEN_MAIL_COALESCE_SECONDS"] = "2"
         env["ALMEDALEN_MAILS_PER_ADDRESS"] = "1000000000"
+        # A server SIGKILLed mid-batch leaves its claims leased: short, so the drain is too.
+        env["ALMEDALEN_MAIL_LEASE_SECONDS"] = os.environ.get("SOAK_MAIL_LEASE", "").strip() or "15"
         env.pop("ALMEDALEN_MAIL_FROM", None)
         self.env = env
         self.servers = [
