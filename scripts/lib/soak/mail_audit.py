@@ -53,7 +53,8 @@ from pathlib import Path
 from soaklib import psql_rows
 
 SUMMARY = re.compile(r"^pending=(\d+) failed=(\d+) sent=(\d+) oldest_pending_age_s=(\S+)\s*$")
-ATTEMPT = re.compile(r"\bevent=mail_attempt\b.*?\bresult=(\w+)\b.*?\bduration_ms=([0-9.]+)")
+RESULT = re.compile(r"\bresult=(\w+)")
+DURATION = re.compile(r"\bduration_ms=([0-9.]+)")
 SECRET = re.compile(r"[A-Za-z0-9_-]{43}")
 CANCEL_LINK = re.compile(r"/registrations/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
 KINDS = ("signup", "promotion", "cancellation")
@@ -357,10 +358,11 @@ def check(ctx, client, records: list[dict]) -> None:
     for path in sorted(ctx.logdir.glob("serve-*.log")):
         with open(path, encoding="utf-8", errors="replace") as f:
             for line in f:
-                match = ATTEMPT.search(line)
-                if match:
-                    attempt_results[match.group(1)] += 1
-                    durations.append(float(match.group(2)))
+                if " event=mail_attempt " in line:
+                    result, duration = RESULT.search(line), DURATION.search(line)
+                    attempt_results[result.group(1) if result else "(no result)"] += 1
+                    if duration:
+                        durations.append(float(duration.group(1)))
                 if secrets:
                     in_logs += [f"{path.name}: {s[:6]}…" for s in SECRET.findall(line) if s in secrets]
     report(in_logs, "cancel secrets in the servers' logs")
