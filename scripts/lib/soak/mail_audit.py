@@ -375,14 +375,19 @@ def check(ctx, client, records: list[dict]) -> None:
             ctx.psql,
             ctx.database_url,
             "SELECT count(*), count(*) FILTER (WHERE state = 'sent'), "
-            "coalesce(extract(epoch FROM max(sent_at))::text, '') FROM mail_outbox "
+            "coalesce(extract(epoch FROM max(sent_at))::text, ''), "
+            "coalesce((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at)))::text, ''), "
+            "coalesce((percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at)))::text, '') "
+            "FROM mail_outbox "
             f"WHERE created_at >= to_timestamp({outage['down_epoch']:.3f}) "
             f"AND created_at < to_timestamp({outage['up_epoch']:.3f})",
         )[0]
-        queued, sent, last = int(row[0]), int(row[1]), row[2]
+        queued, sent, last, p50, p90 = int(row[0]), int(row[1]), row[2], row[3], row[4]
         text = f"{queued} messages queued while it was down, {sent} of them sent"
         if last:
-            text += f", the last {float(last) - outage['up_epoch']:.1f} s after it was back"
+            up = outage["up_epoch"]
+            text += (f", after it was back (its start included): half within {float(p50) - up:.1f} s, 90% within "
+                     f"{float(p90) - up:.1f} s, the last {float(last) - up:.1f} s")
         outage["backlog"] = text
 
     by_kind = Counter(info["kind"] for info in unique.values())
