@@ -64,7 +64,7 @@ OPEN_FIRST_DAY, OPEN_LAST_DAY = "2027-06-27", "2027-07-04"
 HEAD_TIMEOUT, BODY_TIMEOUT = 10.0, 30.0
 STALL_SLACK = 5.0
 
-# The load mix, in percent of operations.
+# The load mix: weights of operations (about percent).
 # "refused": sign-ups that must be refused (4xx), for which no mail may go out.
 MIX = [("feed", 40), ("page", 15), ("edit", 10), ("signup", 25), ("cancel", 10), ("refused", 3)]
 
