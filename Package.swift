@@ -105,6 +105,12 @@ let package = Package(
       exclude: ["FuzzCorpus"],
       swiftSettings: strict),
     .testTarget(name: "MailTests", dependencies: ["Mail"], swiftSettings: strict),
+    .testTarget(
+      name: "AlmedalenMailTests",
+      dependencies: [
+        "AlmedalenMail", "AlmedalenStore", "AlmedalenCore", "AlmedalenTesting", "Mail",
+      ],
+      swiftSettings: strict),
     .testTarget(name: "AlmedalenCoreTests", dependencies: ["AlmedalenCore"], swiftSettings: strict),
     .testTarget(name: "CivilDatesTests", dependencies: ["CivilDates"], swiftSettings: strict),
     .testTarget(name: "ByteWritingTests", dependencies: ["ByteWriting"], swiftSettings: strict),

@@ -167,7 +167,10 @@ enum PageRoutes {
       canSignUp: details.status == .published && details.registrationOpen
         && details.capacity != nil && details.endsAt > Date(),
       calendar: FeedLinks(calendar: calendar, webcal: c.feeds.webcal(calendar)))
-    return (model, event)
+    var withLinks = model
+    withLinks.canResendLinks =
+      details.status == .published && details.capacity != nil && details.endsAt > Date()
+    return (withLinks, event)
   }
 
   static func person(_ c: RequestContext) throws -> Response {

@@ -42,7 +42,10 @@ public struct MailSettings: Sendable {
       return number
     }
     transport = value("ALMEDALEN_MAIL")
-    let host = URLComponents(string: publicURL)?.host ?? "localhost"
+    // The public host names the sender; one that is no mail domain (localhost, an IPv6
+    // literal) gives way to localhost.localdomain, for development.
+    var host = URLComponents(string: publicURL)?.host ?? ""
+    if (try? MailAddress("noreply@" + host)) == nil { host = "localhost.localdomain" }
     let fromText = value("ALMEDALEN_MAIL_FROM") ?? "Almedalsveckan <noreply@\(host)>"
     do {
       from = try Mailbox(parsing: fromText)

@@ -253,7 +253,7 @@ enum EventPage {
       out.raw("<p>Anmälan är stängd.</p>\n")
     }
     out.raw("</section>\n")
-    if seats.capacity != nil || seats.registrationOpen {
+    if model.canResendLinks {
       linksForm(model, context, into: &out)
     }
   }

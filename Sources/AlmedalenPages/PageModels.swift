@@ -136,6 +136,9 @@ public struct EventPageModel: Sendable {
   public var email: String
   /// "Skicka mina länkar igen": the address given, what was wrong with it, or that the
   /// request was taken (the same answer for any address).
+  /// Whether the page offers "Skicka mina länkar igen" (a published seminar with sign-up
+  /// that has not ended).
+  public var canResendLinks = false
   public var linksEmail = ""
   public var linksProblem: String?
   public var linksRequested = false

@@ -207,6 +207,8 @@ struct Body {
         previousCR = false
       }
     }
+    // Text that ends with a line break ends there: no empty line after it.
+    if lines.count > 1 && lines[lines.count - 1].isEmpty { lines.removeLast() }
     let ascii = lines.allSatisfy { $0.allSatisfy { $0 < 0x80 } }
     let short = lines.allSatisfy { $0.count <= 998 }
     if short && (ascii || eightBit) {

@@ -125,6 +125,8 @@ import Testing
       Row(
         method: "GET", pattern: event + "/registrations", target: .published, other: 403,
         own: 200, admin: 200),
+      // The mail backlog: admins only.
+      Row(method: "GET", pattern: "/api/v1/mail", other: 403, own: 403, admin: 200),
     ]
     return rows
   }
@@ -136,6 +138,7 @@ import Testing
     "POST /api/v1/events/{id}/registrations",
     "DELETE /api/v1/registrations/{token}",
     "GET /api/v1/registrations/{token}",
+    "POST /api/v1/registrations/resend",
   ]
 
   @Test func everyAdminRouteIsInTheTable() throws {

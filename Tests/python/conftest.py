@@ -479,3 +479,136 @@ def moved_event(service, world) -> MovedEvent:
     )
     assert after_api["starts_at"] == "2012-07-04T14:30:00+02:00", after_api
     return MovedEvent(event["id"], event["id"] + "@almedalen", title, before, service.public.feed(path), after_api)
+
+
+# --------------------------------------------------------------------------------------------
+# Mail (test_mail.py): a database, an SMTP sink and `serve` processes of their own
+
+
+@dataclass
+class MailService:
+    """A service whose mail goes to `sink` (aiosmtpd, smtp_sink.py). `web` answers HTTP and
+    sends nothing (ALMEDALEN_MAIL unset: it only queues); senders are `serve` processes with
+    ALMEDALEN_MAIL=smtp://127.0.0.1:SINK, started and stopped (or SIGKILLed) by the tests.
+    `env` is the environment without ALMEDALEN_MAIL, `mail_env` with it."""
+
+    web: Server
+    sink: object  # smtp_sink.SMTPSink
+    token: str
+    logdir: Path
+    database: str
+    env: dict[str, str]
+    mail_env: dict[str, str]
+    senders: dict[str, Server] = field(default_factory=dict)
+    extra: list[Server] = field(default_factory=list)
+
+    @property
+    def admin(self) -> Client:
+        return self.web.client(self.token)
+
+    @property
+    def public(self) -> Client:
+        return self.web.client()
+
+    def start_sender(self, name: str = "A", **overrides: str) -> Server:
+        """A `serve` process that sends mail (replacing a stopped one of that name)."""
+        old = self.senders.get(name)
+        if old is not None and old.process.poll() is None:
+            return old
+        env = {**self.mail_env, **overrides}
+        server = start_server(env, f"sender{name}", self.logdir)
+        self.senders[name] = server
+        return server
+
+    def stop_sender(self, name: str = "A") -> None:
+        """SIGTERM, waiting for it to finish: it sends nothing more."""
+        server = self.senders.get(name)
+        if server is not None:
+            stop_server(server)
+
+    def kill_sender(self, name: str) -> None:
+        server = self.senders[name]
+        if server.process.poll() is None:
+            server.process.send_signal(signal.SIGKILL)
+            server.process.wait(timeout=10)
+
+    def start_web(self, name: str, **overrides: str) -> Server:
+        """Another process that sends nothing, with other settings (stopped at the end)."""
+        server = start_server({**self.env, **overrides}, name, self.logdir)
+        self.extra.append(server)
+        return server
+
+    def tool(self, *arguments: str, mail: bool = False, env: dict[str, str] | None = None,
+             timeout: float = 120) -> subprocess.CompletedProcess:
+        """`almedalen ARGUMENTS` (with ALMEDALEN_MAIL when `mail`), whatever its exit status;
+        stderr is appended to the tool log."""
+        environment = env if env is not None else (self.mail_env if mail else self.env)
+        result = subprocess.run(
+            [str(binary()), *arguments], cwd=ROOT, env=environment, capture_output=True,
+            text=True, timeout=timeout,
+        )
+        with open(self.logdir / "almedalen.log", "a") as log:
+            log.write(f"\n$ almedalen {' '.join(arguments)} -> {result.returncode}\n{result.stderr}")
+        return result
+
+    def logs(self) -> str:
+        """Every log of this service so far (servers and tools)."""
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.logdir.glob("*.log")))
+
+
+MAIL_SETTINGS = {
+    "ALMEDALEN_MAIL_BACKOFF": "1",
+    "ALMEDALEN_MAIL_POLL_MS": "100",
+    "ALMEDALEN_MAIL_COALESCE_SECONDS": "3",
+    "ALMEDALEN_MAIL_LEASE_SECONDS": "10",
+    "ALMEDALEN_MAILS_PER_ADDRESS": "3",
+    "ALMEDALEN_MAIL_FROM": "Almedalsveckan på Gotland <noreply@almedalen.test>",
+}
+
+
+@pytest.fixture(scope="module")
+def mail_service():
+    """A database of its own (migrated, no demo), an admin token, the SMTP sink, `web` and
+    one sender `A` running. Settings: MAIL_SETTINGS (backoff 1 s, poll 100 ms, coalescing
+    3 s, lease 10 s, 3 link messages per address and hour)."""
+    from smtp_sink import SMTPSink  # aiosmtpd: only the mail tests need it
+
+    admin_url = database_url()
+    logdir = Path(tempfile.mkdtemp(prefix="almedalen-pymail-"))
+    name = "pymail_" + secrets.token_hex(6)
+    psql(admin_url, f'CREATE DATABASE "{name}"')
+    sink = SMTPSink()
+    port = sink.start()
+    servers: list[Server] = []
+    service = None
+    try:
+        env = dict(os.environ)
+        env.pop("ALMEDALEN_MAIL", None)
+        env["DATABASE_URL"] = with_database(admin_url, name)
+        env["ALMEDALEN_PUBLIC_URL"] = PUBLIC_URL
+        env["ALMEDALEN_SIGNUPS_PER_CLIENT"] = "1000000"
+        env["ALMEDALEN_SIGNUPS_PER_EMAIL"] = "1000000"
+        env.update(MAIL_SETTINGS)
+        mail_env = {**env, "ALMEDALEN_MAIL": f"smtp://127.0.0.1:{port}"}
+        tool_log = logdir / "almedalen.log"
+        run_tool(env, "migrate", log=tool_log)
+        output = run_tool(env, "token", "create", "--role", "admin", "--name", "pymail", log=tool_log)
+        token = [line for line in output.splitlines() if line.strip()][-1].strip()
+        web = start_server(env, "web", logdir)
+        servers.append(web)
+        service = MailService(web, sink, token, logdir, name, env, mail_env)
+        service.start_sender("A")
+        print(f"\nalmedalen mail: database {name}, web on :{web.port}, sink on :{port}, logs in {logdir}")
+        yield service
+    finally:
+        if service is not None:
+            servers += list(service.senders.values()) + service.extra
+        for server in servers:
+            stop_server(server)
+        sink.stop()
+        # What the sink received, for whoever reads a failure: LOGDIR/mail/NNNNNN.eml.
+        (logdir / "mail").mkdir(exist_ok=True)
+        for number, received in enumerate(sink.messages, 1):
+            (logdir / "mail" / f"{number:06d}.eml").write_bytes(received.raw)
+        psql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(f"\nmail logs and the messages received kept in {logdir}")
