@@ -25,8 +25,12 @@ struct Router: Sendable {
     var segments = request.pathSegments
     if segments.last == "" { segments.removeLast() }
     var allowed: [String] = []
-    for route in routes {
-      guard let parameters = route.match(segments) else { continue }
+    // A literal segment outranks a parameter: `/registrations/resend` is not a token, so
+    // only the routes with the most literal segments that match answer for a path.
+    let matching = routes.compactMap { route in route.match(segments).map { (route, $0) } }
+    let literals = { (route: Route) in route.segments.filter { !$0.hasPrefix("{") }.count }
+    let most = matching.map { literals($0.0) }.max() ?? 0
+    for (route, parameters) in matching where literals(route) == most {
       let method = route.method.rawValue
       if method == request.method || (request.method == "HEAD" && route.method == .get) {
         return ((route, parameters), [])

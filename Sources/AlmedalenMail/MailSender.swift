@@ -75,9 +75,9 @@ public final class MailSender: Sendable {
           outcome = .permanent("the stored message cannot be read")
         }
         try record(item, outcome, since: started, into: &tally)
-        if case .temporary = outcome {
-          // The connection may be gone (421, a timeout): start afresh for the next.
-          session?.close()
+        if let open = session, !open.isUsable {
+          // The connection is gone (421, a timeout, a drop): start afresh for the next.
+          open.close()
           session = nil
         }
       }

@@ -1,164 +1,243 @@
-/// An address that SMTP can carry (RFC 5321 §4.1.2): a dot-atom local part and a domain
-/// name of LDH labels, which may be given in Unicode (an IDN) and is sent as its A-labels
-/// (RFC 5890, Punycode RFC 3492). Quoted local parts and address literals are refused.
-///
-/// Unicode domains are lowercased and encoded label by label; the full UTS #46 mapping
-/// (width folding, deviations) is not applied.
-public struct MailAddress: Sendable, Hashable, Codable, CustomStringConvertible {
-  /// The part before `@`, as given.
-  public let localPart: String
-  /// The domain, lowercased, as given (Unicode allowed).
-  public let domain: String
-  /// The domain in A-labels (`xn--…`), as DNS and SMTP without SMTPUTF8 need it.
-  public let asciiDomain: String
+/// Why a text is not an address that SMTP can carry, in English ("the domain has no dot").
+public struct MailAddressError: Error, Sendable, Hashable, CustomStringConvertible {
+  /// The reason, in lowercase English without a final full stop.
+  public let reason: String
 
+  /// An error with the given reason.
+  public init(reason: String) { self.reason = reason }
+
+  /// The reason.
+  public var description: String { reason }
+}
+
+/// An email address that SMTP can carry: a dot-atom local part (RFC 5321 dot-string, with
+/// UTF-8 allowed as RFC 6531 does) at a domain name of letters, digits and hyphens, or of
+/// Unicode labels that become such through Punycode (RFC 3492).
+///
+/// Quoted local parts and address literals (`[192.0.2.1]`) are refused. Only the Unicode
+/// lowercasing of Swift's `lowercased()` is applied to the domain; the full UTS 46 mapping
+/// is out of scope, so a domain that needs more than that is carried as the user wrote it
+/// (or refused, when its A-label is not LDH).
+public struct MailAddress: Sendable, Hashable, Codable, CustomStringConvertible {
+  /// The local part, exactly as given.
+  public let localPart: String
+  /// The domain as given (Unicode allowed), lowercased.
+  public let domain: String
+  private let asciiForm: String
+
+  /// Parses `text` as `local@domain`; trims nothing, and refuses what SMTP cannot carry.
   public init(_ text: String) throws(MailAddressError) {
-    guard let at = text.lastIndex(of: "@") else { throw MailAddressError("there is no @") }
+    guard let at = text.firstIndex(of: "@") else {
+      throw MailAddressError(reason: "the address has no @")
+    }
     let local = String(text[..<at])
-    let domain = String(text[text.index(after: at)...]).lowercased()
-    guard !local.isEmpty else { throw MailAddressError("the part before @ is empty") }
-    guard local.utf8.count <= 64 else {
-      throw MailAddressError("the part before @ is longer than 64 bytes")
+    let rawDomain = String(text[text.index(after: at)...])
+    guard !local.isEmpty else { throw MailAddressError(reason: "the local part is empty") }
+    guard !rawDomain.isEmpty else { throw MailAddressError(reason: "the domain is empty") }
+    guard !rawDomain.contains("@") else {
+      throw MailAddressError(reason: "the address has more than one @")
     }
-    guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {
-      throw MailAddressError("the part before @ has a dot at its start or end, or two in a row")
+    try Self.checkLocalPart(local)
+    let domain = rawDomain.lowercased()
+    let ascii = try Self.asciiDomain(of: domain)
+    guard local.utf8.count + 1 + ascii.utf8.count <= 254 else {
+      throw MailAddressError(reason: "the address is longer than 254 octets")
     }
-    for scalar in local.unicodeScalars where !Self.isAtomText(scalar) {
-      throw MailAddressError("the part before @ holds a character mail cannot carry")
+    guard local.utf8.count + 1 + domain.utf8.count <= 254 else {
+      throw MailAddressError(reason: "the address is longer than 254 octets")
     }
-    guard !domain.isEmpty else { throw MailAddressError("the domain is empty") }
-    guard !domain.hasPrefix("[") else { throw MailAddressError("address literals are not taken") }
-    let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-    guard labels.count >= 2 else { throw MailAddressError("the domain has no dot") }
-    var ascii: [String] = []
-    for label in labels {
-      guard !label.isEmpty else { throw MailAddressError("the domain has an empty label") }
-      let encoded: String
-      if label.unicodeScalars.allSatisfy(\.isASCII) {
-        encoded = String(label)
-      } else {
-        guard let punycode = Punycode.encode(String(label)) else {
-          throw MailAddressError("the domain cannot be encoded for DNS")
-        }
-        encoded = "xn--" + punycode
-      }
-      guard encoded.utf8.count <= 63 else {
-        throw MailAddressError("a label of the domain is longer than 63 bytes")
-      }
-      guard
-        encoded.utf8.allSatisfy({ byte in
-          (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2D
-        }), !encoded.hasPrefix("-"), !encoded.hasSuffix("-")
-      else {
-        throw MailAddressError("the domain holds a character a host name cannot have")
-      }
-      ascii.append(encoded)
-    }
-    let asciiDomain = ascii.joined(separator: ".")
-    guard asciiDomain.utf8.count <= 253, local.utf8.count + 1 + asciiDomain.utf8.count <= 254
-    else { throw MailAddressError("the address is longer than 254 bytes") }
     self.localPart = local
     self.domain = domain
-    self.asciiDomain = asciiDomain
+    self.asciiForm = ascii
   }
 
-  /// Whether the local part needs SMTPUTF8 (RFC 6531): it is not ASCII.
-  public var needsSMTPUTF8: Bool { !localPart.unicodeScalars.allSatisfy(\.isASCII) }
+  /// The domain in IDNA A-label form: each non-ASCII label as "xn--" and its Punycode.
+  public var asciiDomain: String { asciiForm }
 
-  /// `local@a-label.domain`: for RCPT TO and for headers.
-  public var smtpForm: String { localPart + "@" + asciiDomain }
+  /// True when the local part is not ASCII, so only a relay offering SMTPUTF8 can carry it.
+  public var needsSMTPUTF8: Bool { !localPart.utf8.allSatisfy { $0 < 0x80 } }
 
-  /// `a…@domain`, for logs and listings.
-  public var redacted: String { String(localPart.prefix(1)) + "…@" + domain }
+  /// `local@asciiDomain`: the form for MAIL FROM, RCPT TO and (without SMTPUTF8) headers.
+  public var smtpForm: String { localPart + "@" + asciiForm }
 
+  /// `a…@domain`: the first character of the local part, an ellipsis, and the domain, for
+  /// logs and listings.
+  public var redacted: String {
+    (localPart.first.map { String($0) } ?? "") + "…@" + domain
+  }
+
+  /// `local@domain` as given (the domain lowercased).
   public var description: String { localPart + "@" + domain }
 
-  /// RFC 5322 atext, and any non-ASCII character (RFC 6532), minus controls and spaces.
-  static func isAtomText(_ scalar: Unicode.Scalar) -> Bool {
-    if !scalar.isASCII {
-      return !scalar.properties.isWhitespace && scalar.properties.generalCategory != .control
-        && scalar.properties.generalCategory != .format
-    }
-    switch scalar {
-    case "a"..."z", "A"..."Z", "0"..."9": return true
-    default: return "!#$%&'*+-/=?^_`{|}~.".unicodeScalars.contains(scalar)
-    }
-  }
-
+  /// Reads an address from a single string, refusing what `init(_:)` refuses.
   public init(from decoder: any Decoder) throws {
-    let text = try decoder.singleValueContainer().decode(String.self)
-    self = try MailAddress(text)
+    let container = try decoder.singleValueContainer()
+    let text = try container.decode(String.self)
+    do throws(MailAddressError) {
+      try self.init(text)
+    } catch {
+      throw DecodingError.dataCorruptedError(
+        in: container, debugDescription: "not a mail address: \(error.reason)")
+    }
   }
 
+  /// Writes the address as a single string (`description`).
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.singleValueContainer()
     try container.encode(description)
   }
-}
 
-/// Why a text is not an address mail can reach, in English.
-public struct MailAddressError: Error, Sendable, CustomStringConvertible {
-  public let reason: String
-  init(_ reason: String) { self.reason = reason }
-  public var description: String { reason }
-}
+  // MARK: - Rules
 
-/// Punycode (RFC 3492): Unicode labels as ASCII, for IDN A-labels.
-enum Punycode {
-  static let base = 36, tMin = 1, tMax = 26, skew = 38, damp = 700
-  static let initialBias = 72, initialN = 128
+  /// ASCII characters allowed in an atom besides letters and digits (RFC 5322 atext).
+  private static let atomSpecials = Set("!#$%&'*+-/=?^_`{|}~".utf8)
 
-  static func encode(_ input: String) -> String? {
-    let scalars = input.unicodeScalars.map { Int($0.value) }
-    var output = scalars.filter { $0 < 0x80 }.map { Character(Unicode.Scalar(UInt8($0))) }
-    let basicCount = output.count
-    var handled = basicCount
-    if basicCount > 0 { output.append("-") }
-    var n = initialN
-    var delta = 0
-    var bias = initialBias
-    while handled < scalars.count {
-      guard let m = scalars.filter({ $0 >= n }).min() else { return nil }
-      let (product, overflow) = (m - n).multipliedReportingOverflow(by: handled + 1)
-      guard !overflow else { return nil }
-      delta += product
-      n = m
-      for c in scalars {
-        if c < n { delta += 1 }
-        if c == n {
-          var q = delta
-          var k = base
-          while true {
-            let t = k <= bias ? tMin : (k >= bias + tMax ? tMax : k - bias)
-            if q < t { break }
-            output.append(digit(t + (q - t) % (base - t)))
-            q = (q - t) / (base - t)
-            k += base
+  private static func checkLocalPart(_ local: String) throws(MailAddressError) {
+    guard local.utf8.count <= 64 else {
+      throw MailAddressError(reason: "the local part is longer than 64 octets")
+    }
+    guard local.first != ".", local.last != "." else {
+      throw MailAddressError(reason: "the local part starts or ends with a dot")
+    }
+    guard !local.contains("..") else {
+      throw MailAddressError(reason: "the local part has two dots in a row")
+    }
+    for scalar in local.unicodeScalars {
+      if scalar.isASCII {
+        let byte = UInt8(scalar.value)
+        let isAtom =
+          (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)
+          || (byte >= 0x61 && byte <= 0x7A) || byte == UInt8(ascii: ".")
+          || atomSpecials.contains(byte)
+        guard isAtom else {
+          if byte < 0x20 || byte == 0x7F {
+            throw MailAddressError(reason: "the local part contains a control character")
           }
-          output.append(digit(q))
-          bias = adapt(delta, handled + 1, handled == basicCount)
-          delta = 0
-          handled += 1
+          if byte == 0x20 {
+            throw MailAddressError(reason: "the local part contains a space")
+          }
+          throw MailAddressError(
+            reason: "the local part contains \"\(Character(scalar))\", which needs quoting")
+        }
+      } else if isForbiddenNonASCII(scalar) {
+        throw MailAddressError(
+          reason: "the local part contains a control, space or unassigned character")
+      }
+    }
+  }
+
+  /// Non-ASCII scalars refused anywhere in an address: controls, spaces, line and paragraph
+  /// separators, format characters, private use, unassigned code points.
+  static func isForbiddenNonASCII(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.properties.generalCategory {
+    case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator, .privateUse,
+      .surrogate, .unassigned:
+      return true
+    default:
+      return scalar.properties.isWhitespace || scalar.properties.isNoncharacterCodePoint
+    }
+  }
+
+  /// Dots other than U+002E that UTS 46 would map to a label separator.
+  private static let foreignDots: Set<Unicode.Scalar> = ["\u{3002}", "\u{FF0E}", "\u{FF61}"]
+
+  private static func asciiDomain(of domain: String) throws(MailAddressError) -> String {
+    guard !domain.hasPrefix("[") else {
+      throw MailAddressError(reason: "address literals are not accepted")
+    }
+    if domain.unicodeScalars.contains(where: { foreignDots.contains($0) }) {
+      throw MailAddressError(reason: "the domain contains a dot that is not ASCII")
+    }
+    let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+    guard labels.count >= 2 else { throw MailAddressError(reason: "the domain has no dot") }
+    var asciiLabels: [String] = []
+    for label in labels {
+      guard !label.isEmpty else {
+        throw MailAddressError(reason: "the domain has an empty label")
+      }
+      var ascii = String(label)
+      if !label.utf8.allSatisfy({ $0 < 0x80 }) {
+        for scalar in label.unicodeScalars where !scalar.isASCII {
+          if isForbiddenNonASCII(scalar) {
+            throw MailAddressError(
+              reason: "the domain contains a control, space or unassigned character")
+          }
+        }
+        guard let encoded = Punycode.encode(String(label)) else {
+          throw MailAddressError(reason: "a domain label is too long")
+        }
+        ascii = "xn--" + encoded
+      }
+      guard ascii.utf8.count <= 63 else {
+        throw MailAddressError(reason: "a domain label is longer than 63 octets")
+      }
+      let bytes = Array(ascii.utf8)
+      let isLDH = bytes.allSatisfy {
+        ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x41 && $0 <= 0x5A)
+          || $0 == UInt8(ascii: "-")
+      }
+      guard isLDH else {
+        throw MailAddressError(
+          reason: "a domain label may hold only letters, digits and hyphens")
+      }
+      guard bytes.first != UInt8(ascii: "-"), bytes.last != UInt8(ascii: "-") else {
+        throw MailAddressError(reason: "a domain label starts or ends with a hyphen")
+      }
+      asciiLabels.append(ascii)
+    }
+    return asciiLabels.joined(separator: ".")
+  }
+}
+
+/// An address with an optional display name, as in `From: Name <addr>`.
+public struct Mailbox: Sendable, Hashable, Codable {
+  /// The display name; nil or empty for a bare address.
+  public var name: String?
+  /// The address.
+  public var address: MailAddress
+
+  /// A mailbox from its parts.
+  public init(name: String?, address: MailAddress) {
+    self.name = name
+    self.address = address
+  }
+
+  /// Parses `Name <addr>`, `"Name" <addr>`, `<addr>` or a bare address; whitespace around the
+  /// whole and around the name is ignored, the address inside the brackets is taken as is.
+  public init(parsing text: String) throws(MailAddressError) {
+    let trimmed = Self.trimmed(Substring(text))
+    guard trimmed.last == ">" else {
+      self.init(name: nil, address: try MailAddress(String(trimmed)))
+      return
+    }
+    guard let open = trimmed.lastIndex(of: "<") else {
+      throw MailAddressError(reason: "the address has a > without a <")
+    }
+    let inner = trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]
+    let address = try MailAddress(String(inner))
+    var name = Self.trimmed(trimmed[..<open])
+    if name.count >= 2, name.first == "\"", name.last == "\"" {
+      var unquoted = ""
+      var escaped = false
+      for character in name.dropFirst().dropLast() {
+        if escaped {
+          unquoted.append(character)
+          escaped = false
+        } else if character == "\\" {
+          escaped = true
+        } else {
+          unquoted.append(character)
         }
       }
-      delta += 1
-      n += 1
+      name = Substring(unquoted)
     }
-    return String(output)
+    self.init(name: name.isEmpty ? nil : String(name), address: address)
   }
 
-  static func digit(_ d: Int) -> Character {
-    Character(Unicode.Scalar(UInt8(d < 26 ? 0x61 + d : 0x30 + d - 26)))
-  }
-
-  static func adapt(_ delta: Int, _ count: Int, _ first: Bool) -> Int {
-    var delta = first ? delta / damp : delta / 2
-    delta += delta / count
-    var k = 0
-    while delta > ((base - tMin) * tMax) / 2 {
-      delta /= base - tMin
-      k += base
-    }
-    return k + (base - tMin + 1) * delta / (delta + skew)
+  private static func trimmed(_ text: Substring) -> Substring {
+    var text = text
+    while let first = text.first, first.isWhitespace { text = text.dropFirst() }
+    while let last = text.last, last.isWhitespace { text = text.dropLast() }
+    return text
   }
 }

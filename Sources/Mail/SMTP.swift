@@ -1,13 +1,18 @@
-import Glibc
-
-/// Mail through an SMTP relay (RFC 5321), without TLS: the relay (Postfix on the host, a
-/// provider's submission relay behind a local one) does TLS to the world.
+/// Delivery through an SMTP relay (RFC 5321) over plain TCP.
+///
+/// STARTTLS is not offered: the relay is expected on localhost or a private network (Postfix,
+/// or a provider's relay reached through one) and does TLS to the world itself.
 public struct SMTPTransport: MailTransport {
+  /// The relay's host name or address.
   public let host: String
+  /// The relay's port.
   public let port: Int
+  /// The name given in EHLO/HELO.
   public let heloName: String
+  /// How long each step may take.
   public let timeouts: SMTPTimeouts
 
+  /// A transport to `host:port`; `mailTransport(from:heloName:timeouts:)` checks the names.
   public init(host: String, port: Int, heloName: String, timeouts: SMTPTimeouts = .standard) {
     self.host = host
     self.port = port
@@ -15,328 +20,275 @@ public struct SMTPTransport: MailTransport {
     self.timeouts = timeouts
   }
 
-  public var description: String { "smtp://\(host):\(port)" }
+  /// `smtp://host:port`, an IPv6 address in brackets.
+  public var description: String {
+    host.contains(":") ? "smtp://[\(host)]:\(port)" : "smtp://\(host):\(port)"
+  }
 
+  /// Connects, reads the greeting and says EHLO (HELO when EHLO is refused with 5xx).
+  ///
+  /// A connection that fails or times out, and 4xx replies, are temporary errors; a 554
+  /// greeting or a 5xx answer to HELO is permanent (`isPermanent`).
   public func openSession() -> Result<any MailSession, MailTransportError> {
-    do {
-      let session = try SMTPSession(
-        socket: try SMTPSocket.connect(host: host, port: port, timeout: timeouts.connect),
-        heloName: heloName, timeouts: timeouts)
-      return .success(session)
-    } catch let error as SMTPError {
-      return .failure(MailTransportError(error.text))
-    } catch {
-      return .failure(MailTransportError("\(error)"))
+    switch SMTPSession.open(transport: self) {
+    case .success(let session): return .success(session)
+    case .failure(let error): return .failure(error)
     }
   }
 }
 
-/// A failure on the wire, or a reply that ends the session.
-struct SMTPError: Error {
-  let text: String
-  /// 5xx: do not retry.
-  var permanent = false
-}
-
-/// One reply: the code and its lines' texts.
-struct SMTPReply {
-  let code: Int
-  let lines: [String]
-  var text: String { "\(code) " + lines.joined(separator: " / ") }
-}
-
-/// An SMTP session: greeting, EHLO (HELO if refused), then transactions until QUIT.
+/// One SMTP connection over which messages go one after another.
+///
+/// A failed transaction (4xx or 5xx to MAIL, RCPT, DATA or the data) is followed by RSET and
+/// the session goes on; 421, a dropped connection, a timeout or a reply that breaks the
+/// protocol ends it (`isUsable` false), and every later `send` returns `.temporary` at once.
 public final class SMTPSession: MailSession {
-  let socket: SMTPSocket
-  let timeouts: SMTPTimeouts
-  private(set) var extensions: [String: String] = [:]
-  private(set) var usable = true
+  /// Reply lines longer than this (CRLF excluded) end the session: RFC 5321 §4.5.3.1.5.
+  static let replyLineLimit = 512
+  /// Replies of more lines than this end the session.
+  static let replyLineCount = 100
+  /// Reply texts kept in outcomes are cut at this many characters.
+  static let outcomeTextLimit = 300
 
-  init(socket: SMTPSocket, heloName: String, timeouts: SMTPTimeouts) throws {
+  private let socket: SMTPSocket
+  private let timeouts: SMTPTimeouts
+  private var endedBecause: String?
+
+  /// The relay offered 8BITMIME (RFC 6152): 8-bit bodies go as `BODY=8BITMIME`.
+  public let offers8BITMIME: Bool
+  /// The relay offered SMTPUTF8 (RFC 6531): non-ASCII local parts can be carried.
+  public let offersSMTPUTF8: Bool
+  /// The relay offered PIPELINING; commands are still sent one at a time.
+  public let offersPipelining: Bool
+  /// The relay's SIZE (RFC 1870): nil when not offered, 0 when offered without a limit.
+  public let sizeLimit: Int?
+  /// The relay answered EHLO (false: it refused EHLO and HELO was used).
+  public let saidEHLO: Bool
+
+  private init(socket: SMTPSocket, timeouts: SMTPTimeouts, extensions: [String]?) {
     self.socket = socket
     self.timeouts = timeouts
-    do {
-      let greeting = try socket.readReply(timeout: timeouts.greeting)
-      guard greeting.code == 220 else {
-        throw SMTPError(text: "greeting: " + greeting.text, permanent: greeting.code >= 500)
+    var eightBit = false
+    var utf8 = false
+    var pipelining = false
+    var size: Int?
+    for line in extensions ?? [] {
+      let words = line.split(separator: " ")
+      guard let keyword = words.first?.uppercased() else { continue }
+      switch keyword {
+      case "8BITMIME": eightBit = true
+      case "SMTPUTF8": utf8 = true
+      case "PIPELINING": pipelining = true
+      case "SIZE": size = words.count > 1 ? Int(words[1]).map { max(0, $0) } ?? 0 : 0
+      default: break
       }
-      try socket.write("EHLO \(heloName)\r\n", timeout: timeouts.command)
-      let ehlo = try socket.readReply(timeout: timeouts.command)
-      if ehlo.code == 250 {
-        for line in ehlo.lines.dropFirst() {
-          let parts = line.split(separator: " ", maxSplits: 1)
-          guard let keyword = parts.first else { continue }
-          extensions[keyword.uppercased()] = parts.count > 1 ? String(parts[1]) : ""
-        }
-      } else if ehlo.code >= 500 {
-        try socket.write("HELO \(heloName)\r\n", timeout: timeouts.command)
-        let helo = try socket.readReply(timeout: timeouts.command)
-        guard helo.code == 250 else { throw SMTPError(text: "HELO: " + helo.text) }
-      } else {
-        throw SMTPError(text: "EHLO: " + ehlo.text)
-      }
+    }
+    offers8BITMIME = eightBit
+    offersSMTPUTF8 = utf8
+    offersPipelining = pipelining
+    sizeLimit = size
+    saidEHLO = extensions != nil
+  }
+
+  deinit { socket.close() }
+
+  /// False once the connection has ended (421, a drop, a timeout, a broken reply, close).
+  public var isUsable: Bool { endedBecause == nil && socket.isOpen }
+
+  static func open(transport: SMTPTransport) -> Result<SMTPSession, MailTransportError> {
+    let timeouts = transport.timeouts
+    let socket: SMTPSocket
+    do throws(WireError) {
+      socket = try SMTPSocket.connect(
+        host: transport.host, port: transport.port, timeout: timeouts.connect)
     } catch {
+      return .failure(MailTransportError(reason: error.reason))
+    }
+    func fail(_ reason: String, permanent: Bool = false) -> Result<SMTPSession, MailTransportError>
+    {
       socket.close()
-      throw error
+      return .failure(MailTransportError(reason: reason, isPermanent: permanent))
+    }
+    do throws(WireError) {
+      let greeting = try readReply(socket, deadline: Deadline(seconds: timeouts.greeting))
+      guard greeting.code == 220 else {
+        if greeting.code == 554 {
+          try? socket.write(Array("QUIT\r\n".utf8), deadline: Deadline(seconds: 1))
+          return fail("the relay refused the session: \(greeting.text)", permanent: true)
+        }
+        return fail("the relay greeted with \(greeting.text)")
+      }
+      let helo = Array("EHLO \(transport.heloName)\r\n".utf8)
+      try socket.write(helo, deadline: Deadline(seconds: timeouts.command))
+      let ehlo = try readReply(socket, deadline: Deadline(seconds: timeouts.command))
+      if ehlo.code / 100 == 2 {
+        let extensions = Array(ehlo.lines.dropFirst())
+        return .success(SMTPSession(socket: socket, timeouts: timeouts, extensions: extensions))
+      }
+      guard ehlo.code / 100 == 5 else { return fail("EHLO: \(ehlo.text)") }
+      let old = Array("HELO \(transport.heloName)\r\n".utf8)
+      try socket.write(old, deadline: Deadline(seconds: timeouts.command))
+      let reply = try readReply(socket, deadline: Deadline(seconds: timeouts.command))
+      guard reply.code / 100 == 2 else {
+        return fail("HELO: \(reply.text)", permanent: reply.code / 100 == 5)
+      }
+      return .success(SMTPSession(socket: socket, timeouts: timeouts, extensions: nil))
+    } catch {
+      return fail(error.reason)
     }
   }
 
-  /// Whether the server offered an extension in its EHLO reply.
-  public func offers(_ keyword: String) -> Bool { extensions[keyword.uppercased()] != nil }
+  // MARK: - Sending
 
+  /// Why a transaction stopped.
+  private enum Stop: Error {
+    case reply(String, Reply)
+    case refused(String)
+  }
+
+  /// MAIL, RCPT, DATA and the dot-stuffed message; RSET after a refused step.
   public func send(_ message: MailMessage) -> DeliveryOutcome {
-    guard usable else { return .temporary("the connection to the relay was lost") }
-    let smtputf8 = message.needsSMTPUTF8
-    if smtputf8 && !offers("SMTPUTF8") {
-      return .permanent("the relay does not offer SMTPUTF8, which the address needs")
+    if let endedBecause { return .temporary("the SMTP session has ended: \(endedBecause)") }
+    if message.needsSMTPUTF8 && !offersSMTPUTF8 {
+      return .permanent("the relay does not offer SMTPUTF8")
     }
-    let eightBit = offers("8BITMIME")
-    let data = message.bytes(eightBit: eightBit)
-    if let limit = extensions["SIZE"].flatMap({ Int($0) }), limit > 0, data.count > limit {
+    let bytes = message.bytes(eightBit: offers8BITMIME)
+    if let sizeLimit, sizeLimit > 0, bytes.count > sizeLimit {
       return .permanent(
-        "the message (\(data.count) bytes) is larger than the relay takes (\(limit))")
+        "the message (\(bytes.count) octets) is larger than the relay's SIZE limit (\(sizeLimit))")
     }
-    func address(_ mailbox: Mailbox) -> String {
-      smtputf8 ? mailbox.address.localPart + "@" + mailbox.address.domain : mailbox.address.smtpForm
-    }
-    var mail = "MAIL FROM:<\(address(message.from))>"
-    if eightBit { mail += " BODY=8BITMIME" }
-    if smtputf8 { mail += " SMTPUTF8" }
-    if extensions["SIZE"] != nil { mail += " SIZE=\(data.count)" }
+    var mailFrom = "MAIL FROM:<\(message.envelopeFrom.smtpForm)>"
+    if offers8BITMIME { mailFrom += " BODY=8BITMIME" }
+    if message.needsSMTPUTF8 { mailFrom += " SMTPUTF8" }
+    if sizeLimit != nil { mailFrom += " SIZE=\(bytes.count)" }
     do {
-      for (command, expected) in [
-        (mail, 250), ("RCPT TO:<\(address(message.to))>", 250), ("DATA", 354),
-      ] {
-        try socket.write(command + "\r\n", timeout: timeouts.command)
-        let reply = try socket.readReply(timeout: timeouts.command)
-        guard reply.code == expected || (expected == 250 && reply.code == 251) else {
-          return failed(command.prefix(9).trimmingCharacters(), reply)
+      try step(mailFrom, name: "MAIL FROM", expect: 2)
+      try step("RCPT TO:<\(message.envelopeTo.smtpForm)>", name: "RCPT TO", expect: 2)
+      try step("DATA", name: "DATA", expect: 3)
+      try socket.write(Self.dotStuffed(bytes), deadline: Deadline(seconds: timeouts.data))
+      let reply = try Self.readReply(socket, deadline: Deadline(seconds: timeouts.data))
+      guard reply.code / 100 == 2 else { throw Stop.reply("end of data", reply) }
+      return .delivered
+    } catch let stop as Stop {
+      switch stop {
+      case .refused(let reason):
+        end(reason)
+        return .temporary(reason)
+      case .reply(let stage, let reply):
+        let text = "\(stage): \(reply.text)"
+        if reply.code == 421 {
+          end(text)
+          return .temporary(text)
+        }
+        reset()
+        switch reply.code / 100 {
+        case 5: return .permanent(text)
+        case 4: return .temporary(text)
+        default: return .temporary("unexpected reply to " + text)
         }
       }
-      try socket.write(Self.dotStuffed(data), timeout: timeouts.dataEnd)
-      let reply = try socket.readReply(timeout: timeouts.dataEnd)
-      guard reply.code == 250 else { return failed("end of data", reply) }
-      return .delivered
-    } catch let error as SMTPError {
-      usable = false
-      return .temporary(error.text)
+    } catch let error as WireError {
+      end(error.reason)
+      return .temporary(error.reason)
     } catch {
-      usable = false
+      end("\(error)")
       return .temporary("\(error)")
     }
   }
 
-  /// A refused step: 421 ends the session; otherwise RSET keeps it for the next message.
-  private func failed(_ step: String, _ reply: SMTPReply) -> DeliveryOutcome {
-    let text = "\(step): " + reply.text
-    if reply.code == 421 {
-      usable = false
-      socket.close()
-      return .temporary(text)
-    }
-    do {
-      try socket.write("RSET\r\n", timeout: timeouts.command)
-      let reset = try socket.readReply(timeout: timeouts.command)
-      if reset.code != 250 { usable = false }
-    } catch {
-      usable = false
-    }
-    return reply.code >= 500 ? .permanent(text) : .temporary(text)
-  }
-
-  /// The message as DATA: a line that starts with `.` gets another, then `CRLF.CRLF`.
-  static func dotStuffed(_ data: [UInt8]) -> [UInt8] {
-    var out: [UInt8] = []
-    out.reserveCapacity(data.count + 64)
-    var lineStart = true
-    for byte in data {
-      if lineStart && byte == 0x2E { out.append(0x2E) }
-      out.append(byte)
-      lineStart = byte == 0x0A
-    }
-    if !lineStart { out += [0x0D, 0x0A] }
-    out += [0x2E, 0x0D, 0x0A]
-    return out
-  }
-
+  /// Sends QUIT, waits for its reply (5 s at most), and closes the connection.
   public func close() {
-    if usable {
-      try? socket.write("QUIT\r\n", timeout: 2)
-      _ = try? socket.readReply(timeout: 2)
+    if isUsable {
+      let deadline = Deadline(seconds: min(timeouts.command, 5))
+      if (try? socket.write(Array("QUIT\r\n".utf8), deadline: deadline)) != nil {
+        _ = try? Self.readReply(socket, deadline: deadline)
+      }
     }
-    usable = false
+    end("the session was closed")
+  }
+
+  private func step(_ command: String, name: String, expect: Int) throws {
+    try socket.write(Array((command + "\r\n").utf8), deadline: Deadline(seconds: timeouts.command))
+    let reply = try Self.readReply(socket, deadline: Deadline(seconds: timeouts.command))
+    guard reply.code / 100 == expect else { throw Stop.reply(name, reply) }
+  }
+
+  /// RSET after a refused transaction; a session whose RSET fails is ended.
+  private func reset() {
+    do throws(WireError) {
+      try socket.write(Array("RSET\r\n".utf8), deadline: Deadline(seconds: timeouts.command))
+      let reply = try Self.readReply(socket, deadline: Deadline(seconds: timeouts.command))
+      if reply.code / 100 != 2 {
+        end("RSET: \(reply.text)")
+      }
+    } catch {
+      end("RSET: \(error.reason)")
+    }
+  }
+
+  private func end(_ reason: String) {
+    if endedBecause == nil { endedBecause = reason }
     socket.close()
   }
 
-  deinit { socket.close() }
-}
-
-extension Substring {
-  func trimmingCharacters() -> String {
-    String(self).trimmingSpaces
-  }
-}
-
-/// A TCP connection with a deadline on every read and write (non-blocking, poll).
-final class SMTPSocket {
-  private var fd: Int32
-  private var buffer: [UInt8] = []
-  /// A hostile server cannot make us hold more than this of one reply.
-  static let maxLine = 2048
-  static let maxLines = 100
-
-  private init(fd: Int32) { self.fd = fd }
-
-  static func connect(host: String, port: Int, timeout: Double) throws -> SMTPSocket {
-    var hints = addrinfo()
-    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-    hints.ai_family = AF_UNSPEC
-    var list: UnsafeMutablePointer<addrinfo>?
-    let status = getaddrinfo(host, String(port), &hints, &list)
-    guard status == 0, let first = list else {
-      throw SMTPError(text: "cannot resolve \(host): " + String(cString: gai_strerror(status)))
+  /// The message with a "." doubled at the start of every line, then the `CRLF.CRLF` end.
+  static func dotStuffed(_ bytes: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count + bytes.count / 64 + 5)
+    var atLineStart = true
+    for byte in bytes {
+      if atLineStart && byte == UInt8(ascii: ".") { out.append(byte) }
+      out.append(byte)
+      atLineStart = byte == 10
     }
-    defer { freeaddrinfo(list) }
-    var lastError = "no address for \(host)"
-    var entry: UnsafeMutablePointer<addrinfo>? = first
-    while let info = entry {
-      entry = info.pointee.ai_next
-      let fd = socket(
-        info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue),
-        info.pointee.ai_protocol)
-      guard fd >= 0 else { continue }
-      _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-      var one: Int32 = 1
-      setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-      if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 {
-        return SMTPSocket(fd: fd)
-      }
-      if errno == EINPROGRESS {
-        var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-        let ready = poll(&poller, 1, Int32(timeout * 1000))
-        var error: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        if ready == 1, getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0, error == 0 {
-          return SMTPSocket(fd: fd)
-        }
-        lastError =
-          ready == 0
-          ? "connecting to \(host):\(port) timed out"
-          : "cannot connect to \(host):\(port): " + String(cString: strerror(error))
-      } else {
-        lastError = "cannot connect to \(host):\(port): " + String(cString: strerror(errno))
-      }
-      Glibc.close(fd)
-    }
-    throw SMTPError(text: lastError)
-  }
-
-  func write(_ text: String, timeout: Double) throws {
-    try write(Array(text.utf8), timeout: timeout)
-  }
-
-  func write(_ bytes: [UInt8], timeout: Double) throws {
-    guard fd >= 0 else { throw SMTPError(text: "the connection is closed") }
-    let deadline = Self.now() + timeout
-    var offset = 0
-    while offset < bytes.count {
-      let written = bytes.withUnsafeBytes { raw in
-        Glibc.send(fd, raw.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
-      }
-      if written > 0 {
-        offset += written
-      } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-        try wait(for: Int16(POLLOUT), until: deadline)
-      } else {
-        throw SMTPError(
-          text: "the relay closed the connection (\(String(cString: strerror(errno))))")
-      }
-    }
-  }
-
-  /// One reply, multi-line (`250-…` then `250 …`), with a deadline for the whole of it.
-  func readReply(timeout: Double) throws -> SMTPReply {
-    let deadline = Self.now() + timeout
-    var lines: [String] = []
-    var code = 0
-    while true {
-      let line = try readLine(until: deadline)
-      guard line.count >= 3, let number = Int(String(decoding: line.prefix(3), as: UTF8.self)),
-        (200...599).contains(number)
-      else {
-        throw SMTPError(text: "the relay's reply is not SMTP: " + Self.printable(line))
-      }
-      if code != 0 && number != code {
-        throw SMTPError(text: "the relay's reply mixes codes \(code) and \(number)")
-      }
-      code = number
-      lines.append(Self.printable(Array(line.dropFirst(4))))
-      guard lines.count <= Self.maxLines else {
-        throw SMTPError(text: "the relay's reply is too long")
-      }
-      if line.count == 3 || line[3] != UInt8(ascii: "-") {
-        return SMTPReply(code: code, lines: lines)
-      }
-    }
-  }
-
-  private func readLine(until deadline: Double) throws -> [UInt8] {
-    while true {
-      if let newline = buffer.firstIndex(of: 0x0A) {
-        var line = Array(buffer[..<newline])
-        buffer.removeFirst(newline + 1)
-        if line.last == 0x0D { line.removeLast() }
-        return line
-      }
-      guard buffer.count <= Self.maxLine else {
-        throw SMTPError(text: "the relay sent a line too long")
-      }
-      guard fd >= 0 else { throw SMTPError(text: "the connection is closed") }
-      var chunk = [UInt8](repeating: 0, count: 4096)
-      let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 4096, 0) }
-      if count > 0 {
-        buffer += chunk[..<count]
-      } else if count == 0 {
-        throw SMTPError(text: "the relay closed the connection")
-      } else if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
-        try wait(for: Int16(POLLIN), until: deadline)
-      } else {
-        throw SMTPError(text: "reading from the relay failed: " + String(cString: strerror(errno)))
-      }
-    }
-  }
-
-  private func wait(for events: Int16, until deadline: Double) throws {
-    let left = deadline - Self.now()
-    guard left > 0 else { throw SMTPError(text: "the relay did not answer in time") }
-    var poller = pollfd(fd: fd, events: events, revents: 0)
-    let ready = poll(&poller, 1, Int32(min(left, 3600) * 1000) + 1)
-    if ready == 0 { throw SMTPError(text: "the relay did not answer in time") }
-  }
-
-  func close() {
-    if fd >= 0 {
-      Glibc.close(fd)
-      fd = -1
-    }
-  }
-
-  static func now() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-  }
-
-  /// A reply's text for logs: printable ASCII, the rest as `\xNN`, at most 300 characters.
-  static func printable(_ bytes: [UInt8]) -> String {
-    var out = ""
-    for byte in bytes.prefix(300) {
-      if byte >= 0x20 && byte < 0x7F {
-        out.unicodeScalars.append(Unicode.Scalar(byte))
-      } else {
-        out += "\\x" + String(byte, radix: 16)
-      }
-    }
+    if !atLineStart { out += [13, 10] }
+    out += Array(".\r\n".utf8)
     return out
+  }
+
+  // MARK: - Replies
+
+  /// A reply: its code and the text of each line (after the code and its separator).
+  struct Reply {
+    var code: Int
+    var lines: [String]
+
+    /// `250 first line / second line`, for outcomes and errors: control characters escaped,
+    /// cut at `outcomeTextLimit`.
+    var text: String {
+      Sanitize.replyText(
+        "\(code) " + lines.joined(separator: " / "), limit: SMTPSession.outcomeTextLimit)
+    }
+  }
+
+  /// Reads one reply, single or multi-line (`250-…` then `250 …`), before the deadline.
+  static func readReply(_ socket: SMTPSocket, deadline: Deadline) throws(WireError) -> Reply {
+    var code = 0
+    var lines: [String] = []
+    while true {
+      let line = try socket.readLine(limit: replyLineLimit, deadline: deadline)
+      let digits = line.prefix(3)
+      guard digits.count == 3, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+        let first = digits.first, first >= UInt8(ascii: "2"), first <= UInt8(ascii: "5")
+      else {
+        let shown = Sanitize.replyText(
+          String(decoding: line.prefix(80), as: UTF8.self), limit: 100)
+        throw WireError(reason: "the relay sent a malformed reply line: \(shown)")
+      }
+      let lineCode = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+      guard lines.isEmpty || lineCode == code else {
+        throw WireError(reason: "the relay changed its reply code within one reply")
+      }
+      code = lineCode
+      let separator = line.count > 3 ? line[3] : UInt8(ascii: " ")
+      guard separator == UInt8(ascii: " ") || separator == UInt8(ascii: "-") else {
+        throw WireError(reason: "the relay sent a malformed reply line")
+      }
+      lines.append(String(decoding: line.dropFirst(4), as: UTF8.self))
+      guard lines.count <= replyLineCount else {
+        throw WireError(reason: "the relay sent a reply of more than \(replyLineCount) lines")
+      }
+      if separator == UInt8(ascii: " ") { return Reply(code: code, lines: lines) }
+    }
   }
 }

@@ -135,6 +135,11 @@ import Testing
           $0.trimmingCharacters(in: .whitespaces)
         })
       #expect(allow == ["DELETE", "GET", "HEAD", "PATCH"], "\(put)")
+      // A literal segment outranks a parameter: `resend` is no registration token, so its
+      // path answers only what its own route does.
+      let options = try own.send("OPTIONS", "/api/v1/registrations/resend", json: [:])
+      expectProblem(options, 405)
+      #expect(options.header("Allow") == "POST", "\(options)")
     }
   }
 }

@@ -24,6 +24,9 @@ Checked (each failure is a finding; any finding fails the soak):
 - Feeds equal a fresh render of the database: the same selections from A and B (twice each:
   a cache miss and a hit) and from a third server started with ALMEDALEN_FEED_CACHE=off are
   byte-identical, with equal ETags; each edited event's feed shows its title in the database.
+- Mail (mail_audit.py, whose header lists its checks): once the outbox has drained, every
+  sign-up, promotion and cancellation got exactly one message of its kind at the SMTP sink,
+  and nothing was sent for what was refused.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from soaklib import MAYBE, Client, RequestLog, Server, free_port, psql_rows, uuid_array
+import mail_audit
+from soaklib import MAYBE, Client, RequestLog, Server, Sink, free_port, psql_rows, uuid_array
 
 # What each kind of request may be answered, besides 503 and broken connections.
 EXPECTED = {
@@ -49,6 +53,7 @@ EXPECTED = {
     "edit-no-if-match": {428},
     "edit-stale": {412},
     "signup": {201},
+    "signup-refused": {409, 422},
     "probe-signup": {201},
     "cancel": {200},
     "probe-health": {200},
@@ -75,6 +80,9 @@ class Context:
     load_seconds: float
     workers: int
     command: str
+    load_ended_monotonic: float
+    sink: Sink
+    sink_outages: list[dict]
     findings: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
@@ -284,10 +292,13 @@ def check_registrations(ctx: Context, records: list[dict]) -> dict:
 
     # A sign-up writes three rows in one transaction: the attendee (one per email), a
     # calendar link, the registration. Each soak email signs up once: one of each, or none.
+    # Each sign-up and promotion message mints one more calendar link when it is rendered
+    # (OutboxStore), and the audit runs once the outbox has drained: so 1 + those messages.
     partial = [
-        f"{email}: {registrations} registrations, attendee {'yes' if attendee else 'no'}, {links} calendar links"
-        for email, registrations, attendee, links in (
-            (row[0], int(row[1]), row[2] == "t", int(row[3]))
+        f"{email}: {registrations} registrations, attendee {'yes' if attendee else 'no'}, {links} calendar links "
+        f"(1 + {minted} minted by messages expected)"
+        for email, registrations, attendee, links, minted in (
+            (row[0], int(row[1]), row[2] == "t", int(row[3]), int(row[4]))
             for row in psql_rows(
                 ctx.psql,
                 ctx.database_url,
@@ -295,12 +306,15 @@ def check_registrations(ctx: Context, records: list[dict]) -> dict:
                 "  WHERE email LIKE 'soak-%' OR email LIKE 'stall-%' GROUP BY 1),"
                 " a AS (SELECT lower(a.email) AS e, count(c.token_hash) AS links FROM attendees a"
                 "  LEFT JOIN calendar_tokens c ON c.attendee_id = a.id"
-                "  WHERE a.email LIKE 'soak-%' OR a.email LIKE 'stall-%' GROUP BY 1)"
-                " SELECT coalesce(r.e, a.e), coalesce(r.n, 0), a.e IS NOT NULL, coalesce(a.links, 0)"
-                " FROM r FULL JOIN a ON a.e = r.e",
+                "  WHERE a.email LIKE 'soak-%' OR a.email LIKE 'stall-%' GROUP BY 1),"
+                " m AS (SELECT lower(recipient) AS e, count(*) AS n FROM mail_outbox"
+                "  WHERE kind IN ('signup', 'promotion') AND message_id IS NOT NULL"
+                "  AND (recipient LIKE 'soak-%' OR recipient LIKE 'stall-%') GROUP BY 1)"
+                " SELECT coalesce(r.e, a.e), coalesce(r.n, 0), a.e IS NOT NULL, coalesce(a.links, 0),"
+                " coalesce(m.n, 0) FROM r FULL JOIN a ON a.e = r.e LEFT JOIN m ON m.e = coalesce(r.e, a.e)",
             )
         )
-        if (registrations, attendee, links) != (1, True, 1)
+        if (registrations, attendee, links) != (1, True, 1 + minted)
     ]
     report(partial, "half-applied sign-ups (registration, attendee and calendar link not all there)")
 
@@ -641,6 +655,11 @@ def figures(ctx: Context, records: list[dict]) -> None:
             detail = f"; pg_ctl restart took {f.get('pg_ctl_s')} s"
         if f["kind"].startswith("kill_"):
             detail = f"; SIGKILL, 1 s, started again on its port, healthy in {f.get('restart_s')} s"
+        if f["kind"] == "sink_down" and "sink" in f:
+            o = f["sink"]
+            detail = (f"; SMTP sink SIGKILLed, down {o['seconds']} s, started again on its port in "
+                      f"{o['restart_s']} s; meanwhile GET /healthz answered {o['healthz']}, sign-ups {o['signups']}"
+                      + (f"; {o['backlog']}" if o.get("backlog") else ""))
         if f["kind"] == "stall" and "stall" in f:
             res = f["stall"]["results"]
             by_mode = defaultdict(list)
@@ -671,6 +690,7 @@ def run(ctx: Context) -> int:
             server.start()
     ctx.findings.extend(ctx.driver_findings)
     try:
+        mail_audit.drain(ctx)  # first: the drain time is measured from the end of the load
         ctx.reqlog.flush()
         records = [r for r in load_records(ctx.logdir / "requests.jsonl")]
         check_answers(ctx, records)
@@ -678,6 +698,13 @@ def run(ctx: Context) -> int:
         regs = check_registrations(ctx, records)
         check_edits(ctx, records)
         check_views(ctx, client, regs, records)
+        try:
+            mail_audit.check(ctx, client, records)
+        except Exception as error:  # the mail audit broke: a finding, and the feeds are still checked
+            import traceback
+
+            traceback.print_exc()
+            ctx.find(f"the mail audit could not finish: {error!r}")
         check_feeds(ctx, client)
     except Exception as error:  # the audit itself broke: that is no pass
         import traceback

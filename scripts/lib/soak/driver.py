@@ -4,27 +4,35 @@
 Run by scripts/soak, which has built `almedalen`, started PostgreSQL, migrated, loaded
 `seed generate --events 5000 --seed 42` and made an admin token. This program:
 
-1. starts two `almedalen serve` (A and B) on free ports of 127.0.0.1;
+1. starts the SMTP sink (Tests/python/smtp_sink.py, aiosmtpd) on a free port and two
+   `almedalen serve` (A and B) on free ports of 127.0.0.1, each sending its mail to the sink
+   (ALMEDALEN_MAIL=smtp://127.0.0.1:PORT, short backoff, poll and coalescing window);
 2. sets up, through the admin API: an edition 2027 and SOAK_OPEN_EVENTS published events
    open for registration with small capacities (so that waitlists form and cancellations
    promote), and picks SOAK_EDIT_EVENTS published events of the generated 2026 edition for
    admin edits;
 3. for SECONDS drives SOAK_WORKERS threads of mixed load at A and B (feed polls with and
    without If-None-Match, programme and event pages, admin PATCHes with If-Match, sign-ups
-   with unique emails, cancellations of acknowledged sign-ups), every request and answer in
-   requests.jsonl, while a fault thread injects, on a schedule: stalled clients (half a
-   head, a trickled head, half a body), PostgreSQL restarted (pg_ctl restart -m fast),
-   server A or B killed with SIGKILL and started again on its port, PostgreSQL stopped for
-   SOAK_PG_DOWN seconds; after each, it measures the time until GET /healthz on both
-   servers and a sign-up on each succeed again;
-4. runs the audit (audit.py) once both servers are up and the load has stopped, prints the
-   figures, and exits 1 on any finding (0 when none, 2 when it could not run at all).
+   with unique emails, sign-ups that must be refused (a closed event: 409; a name too long
+   or an email SMTP cannot carry: 422), cancellations of acknowledged sign-ups), every
+   request and answer in requests.jsonl, while a fault thread injects, on a schedule:
+   stalled clients (half a head, a trickled head, half a body), PostgreSQL restarted
+   (pg_ctl restart -m fast), the SMTP sink stopped (SIGKILL) for SOAK_SINK_DOWN seconds and
+   started again on its port, server A or B killed with SIGKILL and started again on its
+   port, PostgreSQL stopped for SOAK_PG_DOWN seconds; after each, it measures the time
+   until GET /healthz on both servers and a sign-up on each succeed again;
+4. runs the audit (audit.py, and mail_audit.py for the mail: it first waits for the outbox
+   to drain) once both servers are up and the load has stopped, prints the figures, and
+   exits 1 on any finding (0 when none, 2 when it could not run at all).
 
 Settings (environment): SOAK_WORKERS (16), SOAK_THINK_MS (60, mean pause between one
 worker's requests), SOAK_TIMEOUT (15, client timeout in seconds), SOAK_OPEN_EVENTS
 (SECONDS/9, from 4 to 20), SOAK_EDIT_EVENTS (30), SOAK_PG_DOWN (4), SOAK_FAULT_INTERVAL
 (seconds between faults; default from the duration), SOAK_STALLS (12 stalled sockets per
-stall fault), SOAK_SEED.
+stall fault), SOAK_SEED, SOAK_SINK_DOWN (6, seconds the SMTP sink is down), SOAK_MAIL_BACKOFF
+("2,5": ALMEDALEN_MAIL_BACKOFF of the servers), SOAK_MAIL_LEASE (15: ALMEDALEN_MAIL_LEASE_SECONDS,
+how long a claim of a killed server keeps others off its messages), SOAK_MAIL_DRAIN (180, seconds the outbox may
+take to drain after the load).
 """
 
 from __future__ import annotations
@@ -46,7 +54,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import audit  # noqa: E402
-from soaklib import MAYBE, Client, RequestLog, Server, env_int, free_port, now_iso  # noqa: E402
+from soaklib import MAYBE, Client, RequestLog, Server, Sink, env_int, free_port, now_iso  # noqa: E402
 
 GENERATED_YEAR = 2026
 OPEN_YEAR = 2027
@@ -56,8 +64,9 @@ OPEN_FIRST_DAY, OPEN_LAST_DAY = "2027-06-27", "2027-07-04"
 HEAD_TIMEOUT, BODY_TIMEOUT = 10.0, 30.0
 STALL_SLACK = 5.0
 
-# The load mix, in percent of operations.
-MIX = [("feed", 40), ("page", 15), ("edit", 10), ("signup", 25), ("cancel", 10)]
+# The load mix: weights of operations (about percent).
+# "refused": sign-ups that must be refused (4xx), for which no mail may go out.
+MIX = [("feed", 40), ("page", 15), ("edit", 10), ("signup", 25), ("cancel", 10), ("refused", 3)]
 
 
 def log(message: str) -> None:
@@ -93,8 +102,20 @@ class Driver:
         env["ALMEDALEN_SIGNUPS_PER_CLIENT"] = "1000000000"
         env["ALMEDALEN_SIGNUPS_PER_EMAIL"] = "1000000000"
         env.pop("ALMEDALEN_FEED_CACHE", None)
-        self.env = env
         pid_file = self.logdir / "pids"
+        # The mail: every server sends to the sink, retries quickly, and coalesces briefly.
+        self.sink = Sink(args.sink_python, args.sink_script, free_port(), self.logdir / "mail",
+                         self.logdir / "sink.log", pid_file, args.root)
+        self.sink_outages: list[dict] = []
+        env["ALMEDALEN_MAIL"] = f"smtp://127.0.0.1:{self.sink.port}"
+        env["ALMEDALEN_MAIL_BACKOFF"] = os.environ.get("SOAK_MAIL_BACKOFF", "").strip() or "2,5"
+        env["ALMEDALEN_MAIL_POLL_MS"] = "200"
+        env["ALMEDALEN_MAIL_COALESCE_SECONDS"] = "2"
+        env["ALMEDALEN_MAILS_PER_ADDRESS"] = "1000000000"
+        # A server SIGKILLed mid-batch leaves its claims leased: short, so the drain is too.
+        env["ALMEDALEN_MAIL_LEASE_SECONDS"] = os.environ.get("SOAK_MAIL_LEASE", "").strip() or "15"
+        env.pop("ALMEDALEN_MAIL_FROM", None)
+        self.env = env
         self.servers = [
             Server(name, free_port(), args.binary, env, self.logdir / f"serve-{name}.log", pid_file, args.root)
             for name in ("A", "B")
@@ -174,6 +195,24 @@ class Driver:
                 raise RuntimeError(f"setup: event {event['id']} was not published: {event}")
             open_events.append({"id": event["id"], "capacity": capacity})
 
+        # A published event closed for registration: sign-ups to it are refused (409), and
+        # must send no mail.
+        closed = self.admin(
+            "POST",
+            "/api/v1/events",
+            {
+                "title": f"Soak {self.run_id}: stängd anmälan",
+                "starts_at": "2027-07-03T09:00:00+02:00",
+                "ends_at": "2027-07-03T09:45:00+02:00",
+                "organiser_id": organiser["id"],
+                "venue_id": venue["id"],
+                "capacity": 10,
+                "registration_open": False,
+            },
+            expect=(201,),
+        ).json()
+        closed = self.admin("POST", f"/api/v1/events/{closed['id']}/publish").json()
+
         # Published events of the generated edition: some to edit, more to read.
         published = []
         cursor = None
@@ -223,6 +262,7 @@ class Driver:
             "generated_edition": generated,
             "open_edition": editions[OPEN_YEAR],
             "open_events": open_events,
+            "closed_event": closed["id"],
             "edit_events": edit_events,
             "read_events": read_events,
             "organisers": organisers[:50],
@@ -230,6 +270,7 @@ class Driver:
             "feeds": feeds,
             "pages": pages,
             "servers": {s.name: s.port for s in self.servers},
+            "sink_port": self.sink.port,
         }
         (self.logdir / "setup.json").write_text(json.dumps(self.setup, ensure_ascii=False, indent=1))
         log(
@@ -344,6 +385,27 @@ class Driver:
     def op_signup(self, rng: random.Random, server: Server, worker: str):
         return self.sign_up(rng, server, worker)[1]
 
+    def op_refused(self, rng: random.Random, server: Server, worker: str):
+        """A sign-up with a new email that must be refused: to the closed event (409), with a
+        name over 200 characters (422 name), or with an email SMTP cannot carry (422 email:
+        a domain without a dot). The audit checks that it left no registration and no mail."""
+        number = self.next_number()
+        email = f"soak-{self.run_id}-{number}@example.org"
+        name = f"Soak Nekad {number}"
+        event = rng.choice(self.setup["open_events"])["id"]
+        how = rng.choice(["closed", "name", "email"])
+        if how == "closed":
+            event = self.setup["closed_event"]
+        elif how == "name":
+            name = "Å" * 201
+        else:
+            email = f"soak-{self.run_id}-{number}@example"
+        note = {"signup": {"event": event, "email": email}, "refusal": how}
+        return self.client.send(
+            server, "signup-refused", "POST", f"/api/v1/events/{event}/registrations",
+            {"name": name, "email": email}, {"Accept": "application/json"}, note=note, worker=worker,
+        )
+
     def sign_up(self, rng: random.Random, server: Server, worker: str, kind: str = "signup"):
         """One sign-up with a new email: (acknowledged with a proper answer, the answer)."""
         event = rng.choice(self.setup["open_events"])
@@ -400,7 +462,7 @@ class Driver:
 
     def schedule(self) -> list[tuple[float, str]]:
         duration = self.args.seconds
-        kinds = ["stall", "pg_restart", "kill_A", "pg_stop", "kill_B"]
+        kinds = ["stall", "pg_restart", "sink_down", "kill_A", "pg_stop", "kill_B"]
         interval = os.environ.get("SOAK_FAULT_INTERVAL", "").strip()
         gap = float(interval) if interval else min(20.0, max(4.0, duration * 0.8 / len(kinds)))
         first = min(10.0, duration * 0.1)
@@ -454,6 +516,8 @@ class Driver:
             fault["restart_s"] = round(server.start(), 2)
         elif kind == "stall":
             fault["stall"] = self.start_stalls()
+        elif kind == "sink_down":
+            fault["sink"] = self.sink_outage(env_int("SOAK_SINK_DOWN", 6))
         fault["lifted"] = self.t()
         recovered = self.probe_recovery()
         fault["recovered"] = recovered
@@ -487,6 +551,35 @@ class Driver:
                     without_retry_after += 1
             time.sleep(0.25)
         return {"healthz": statuses, "slowest_ms": slowest, "503_without_retry_after": without_retry_after}
+
+    def sink_outage(self, seconds: float) -> dict:
+        """The SMTP sink SIGKILLed (sessions cut mid-message), down for `seconds`, started
+        again on its port. Mail is no part of a sign-up's answer nor of /healthz: meanwhile
+        both must succeed on both servers."""
+        outage = {"down_epoch": time.time()}
+        self.sink.stop(kill=True)
+        rng = random.Random()
+        healthz: dict[str, int] = {}
+        signups: dict[str, int] = {}
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for server in self.servers:
+                answer = self.probe_client.send(server, "outage-health", "GET", "/healthz", worker="faults")
+                key = str(answer.status if answer.status is not None else answer.outcome)
+                healthz[key] = healthz.get(key, 0) + 1
+                ok, answer = self.sign_up(rng, server, "faults", kind="probe-signup")
+                key = str(answer.status if answer.status is not None else answer.outcome)
+                signups[key] = signups.get(key, 0) + 1
+            time.sleep(0.5)
+        outage["up_epoch"] = time.time()
+        outage["restart_s"] = round(self.sink.start(), 2)
+        outage.update(healthz=healthz, signups=signups, seconds=seconds)
+        if set(healthz) != {"200"} or set(signups) != {"201"}:
+            self.finding(f"while the SMTP sink was down: GET /healthz answered {healthz}, sign-ups {signups} "
+                         "(mail must not matter to either)")
+        with self.lock:
+            self.sink_outages.append(outage)
+        return outage
 
     def probe_recovery(self, limit: float = 60.0):
         """Until GET /healthz is 200 on both servers and a sign-up succeeds on each: the
@@ -621,11 +714,12 @@ class Driver:
     # ---------------------------------------------------------------------------------------
 
     def run(self) -> int:
+        self.sink.start()
         for server in self.servers:
             server.start()
         log(
             f"servers: A on 127.0.0.1:{self.servers[0].port}, B on 127.0.0.1:{self.servers[1].port}; "
-            f"seed {self.seed}"
+            f"SMTP sink on 127.0.0.1:{self.sink.port}; seed {self.seed}"
         )
         self.set_up()
         workers = env_int("SOAK_WORKERS", 16)
@@ -665,6 +759,9 @@ class Driver:
             if not server.alive():
                 self.finding(f"server {server.name} was down at the end of the load; starting it for the audit")
                 server.start()
+        if not self.sink.alive():
+            self.finding("the SMTP sink was down at the end of the load; starting it for the audit")
+            self.sink.start()
         return audit.run(
             audit.Context(
                 logdir=self.logdir,
@@ -680,6 +777,9 @@ class Driver:
                 token=self.token,
                 reqlog=self.reqlog,
                 load_seconds=round(load_ended - load_started, 1),
+                load_ended_monotonic=self.started + load_ended,
+                sink=self.sink,
+                sink_outages=self.sink_outages,
                 workers=workers,
                 command=self.args.command,
             )
@@ -690,6 +790,7 @@ class Driver:
         codes = {}
         for server in self.servers:
             codes[server.name] = server.stop()
+        self.sink.stop()
         self.reqlog.close()
         return codes
 
@@ -705,6 +806,8 @@ def main() -> int:
     parser.add_argument("--pg-helper", required=True)
     parser.add_argument("--root", required=True)
     parser.add_argument("--command", default="scripts/soak")
+    parser.add_argument("--sink-python", required=True, help="the python that has aiosmtpd")
+    parser.add_argument("--sink-script", required=True, help="Tests/python/smtp_sink.py")
     args = parser.parse_args()
     driver = Driver(args)
     status = 2

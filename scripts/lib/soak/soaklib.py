@@ -282,6 +282,96 @@ class Server:
         return self.process is not None and self.process.poll() is None
 
 
+@dataclass
+class Sink:
+    """The SMTP sink (Tests/python/smtp_sink.py, aiosmtpd) on a fixed port of 127.0.0.1: the
+    same port after every restart, and a new folder of messages per start (sink-1/, sink-2/,
+    ...), so that a restarted sink, which numbers its files from 1 again, overwrites nothing."""
+
+    python: str
+    script: str
+    port: int
+    out_root: Path
+    log_path: Path
+    pid_file: Path
+    cwd: str
+    process: subprocess.Popen | None = None
+    starts: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def folders(self) -> list[Path]:
+        return [self.out_root / f"sink-{n}" for n in range(1, self.starts + 1)]
+
+    def start(self, timeout: float = 30.0) -> float:
+        """Starts it and waits until it greets (220); returns the seconds that took."""
+        started = time.monotonic()
+        with self.lock:
+            self.starts += 1
+            out = self.out_root / f"sink-{self.starts}"
+            out.mkdir(parents=True, exist_ok=True)
+            with open(self.log_path, "ab") as log:
+                log.write(f"\n### soak: sink start #{self.starts} at {now_iso()}\n".encode())
+                log.flush()
+                self.process = subprocess.Popen(
+                    [self.python, self.script, "--port", str(self.port), "--out", str(out)],
+                    cwd=self.cwd,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=log,
+                )
+            with open(self.pid_file, "a", encoding="utf-8") as pids:
+                pids.write(f"{self.process.pid} sink\n")
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the SMTP sink exited {self.process.returncode} while starting; see {self.log_path}")
+            try:
+                if smtp_greeting(self.port, 2.0).startswith(b"220"):
+                    return time.monotonic() - started
+                last = "no 220 greeting"
+            except OSError as error:
+                last = repr(error)
+            time.sleep(0.05)
+        raise RuntimeError(f"the SMTP sink did not greet within {timeout} s: {last}")
+
+    def stop(self, kill: bool = False) -> int | None:
+        """SIGKILL (an outage that cuts sessions mid-message) or SIGTERM, then waits."""
+        with self.lock:
+            process = self.process
+            if process is None or process.poll() is not None:
+                return None if process is None else process.returncode
+            process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+            with open(self.log_path, "ab") as log:
+                log.write(f"\n### soak: sink {'SIGKILL' if kill else 'SIGTERM'} at {now_iso()}\n".encode())
+            return process.returncode
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+def smtp_greeting(port: int, timeout: float) -> bytes:
+    """The first line an SMTP server on 127.0.0.1:port sends; then QUIT."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        data = b""
+        while b"\r\n" not in data and len(data) < 4096:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        try:
+            sock.sendall(b"QUIT\r\n")
+            sock.recv(4096)
+        except OSError:
+            pass
+        return data
+
+
 def health(port: int, timeout: float) -> int:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
