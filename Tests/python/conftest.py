@@ -1,7 +1,8 @@
 """Session fixtures: a database of its own on the server that `scripts/test` started (from
 DATABASE_URL), migrated and seeded with the demo programme; an admin token; two
-`almedalen serve` processes on free ports; and the test data every module shares, created
-through the admin API before any feed is read.
+`almedalen serve` processes on free ports, both delivering their mail into one Maildir
+(`service.mailbox`, where support.sign_up reads the confirm and sign-up links); and the test
+data every module shares, created through the admin API before any feed is read.
 
 Environment:
   DATABASE_URL   libpq URI (or key=value conninfo) of a superuser connection to `postgres`

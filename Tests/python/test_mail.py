@@ -481,10 +481,24 @@ def tag() -> str:
 
 
 def feed_uid(ctx, event_id: str, title: str) -> str:
-    """The event's UID in /feeds/program.ics (checking the SUMMARY is its title)."""
-    raw = ctx.public.feed(f"/feeds/program.ics?year={YEAR}")
-    by_uid = events_by_uid(raw)
+    """The event's UID in /feeds/program.ics (checking the SUMMARY is its title).
+
+    The feed cache is let go when the database's NOTIFY reaches the process's watcher, which
+    may be a few milliseconds after the change was answered, even by the same process: a
+    feed read at once can still be the one from before (seen once in a full run, issue 19's
+    tests). This helper only wants the UID, so it reads again for up to 3 s, and says so."""
     uid = uid_of(event_id)
+    deadline = time.monotonic() + 3
+    stale = 0
+    while True:
+        raw = ctx.public.feed(f"/feeds/program.ics?year={YEAR}")
+        by_uid = events_by_uid(raw)
+        if uid in by_uid or time.monotonic() > deadline:
+            break
+        stale += 1
+        time.sleep(0.05)
+    if stale:
+        print(f"\n/feeds/program.ics was stale {stale} time(s) after the event was created")
     assert uid in by_uid, f"{uid} is not in /feeds/program.ics"
     summary = icalendar.Calendar.from_ical(raw)
     titles = {str(e["UID"]): str(e["SUMMARY"]) for e in summary.walk("VEVENT")}
