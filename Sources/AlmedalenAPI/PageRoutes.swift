@@ -162,14 +162,16 @@ enum PageRoutes {
       throw PageNotFound()
     }
     let event = FeedRoutes.feedEvents(snapshot, c.feeds)[0]
-    let counts = try c.store.registrations.counts(eventID: id)
+    // Requests not yet confirmed count as the places they hold (`places`, not `counts`), so
+    // that the seats shown never tell whether a request's address was new or known.
+    let places = try c.store.registrations.places(eventID: id)
     let details = event.event
     let calendar = c.feeds.baseURL + "/feeds/events/" + id.uuidString.lowercased() + ".ics"
     let model = EventPageModel(
       event: event,
       seats: Seats(
-        capacity: details.capacity, confirmed: counts[.confirmed] ?? 0,
-        waitlisted: counts[.waitlisted] ?? 0, registrationOpen: details.registrationOpen),
+        capacity: details.capacity, confirmed: places.seated, waitlisted: places.queued,
+        registrationOpen: details.registrationOpen),
       canSignUp: details.status == .published && details.registrationOpen
         && details.capacity != nil && details.endsAt > Date(),
       calendar: FeedLinks(calendar: calendar, webcal: c.feeds.webcal(calendar)))

@@ -1,7 +1,8 @@
 """Session fixtures: a database of its own on the server that `scripts/test` started (from
 DATABASE_URL), migrated and seeded with the demo programme; an admin token; two
-`almedalen serve` processes on free ports; and the test data every module shares, created
-through the admin API before any feed is read.
+`almedalen serve` processes on free ports, both delivering their mail into one Maildir
+(`service.mailbox`, where support.sign_up reads the confirm and sign-up links); and the test
+data every module shares, created through the admin API before any feed is read.
 
 Environment:
   DATABASE_URL   libpq URI (or key=value conninfo) of a superuser connection to `postgres`
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from support import PUBLIC_URL, Client, query
+from support import PUBLIC_URL, Client, Maildir, query
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -118,9 +119,10 @@ class Server:
     process: subprocess.Popen
     port: int
     log: Path
+    mailbox: Maildir | None = None  # where it delivers mail (ALMEDALEN_MAIL=maildir:…)
 
     def client(self, token: str | None = None) -> Client:
-        return Client("127.0.0.1", self.port, token, name=self.name)
+        return Client("127.0.0.1", self.port, token, name=self.name, mailbox=self.mailbox)
 
     def log_tail(self) -> str:
         try:
@@ -145,7 +147,8 @@ def start_server(env: dict[str, str], name: str, logdir: Path, port: int | None 
                 stdout=err,
                 stderr=err,
             )
-        server = Server(name, process, port, log)
+        mail = env.get("ALMEDALEN_MAIL", "")
+        server = Server(name, process, port, log, Maildir.at(mail[len("maildir:"):]) if mail.startswith("maildir:") else None)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -183,6 +186,7 @@ class Service:
     logdir: Path
     database: str
     env: dict[str, str]
+    mailbox: Maildir | None = None  # both processes deliver here
 
     @property
     def admin(self) -> Client:
@@ -214,10 +218,17 @@ def service():
         env = dict(os.environ)
         env["DATABASE_URL"] = with_database(admin_url, name)
         env["ALMEDALEN_PUBLIC_URL"] = PUBLIC_URL
-        # All test traffic comes from 127.0.0.1: the sign-up limits per client and per email
-        # would stop the load tests (test_registration_load.py) long before they finish.
+        # All test traffic comes from 127.0.0.1: the sign-up limit per client, and the cap on
+        # mail per address, would stop the load tests (test_registration_load.py) long before
+        # they finish.
         env["ALMEDALEN_SIGNUPS_PER_CLIENT"] = "1000000"
-        env["ALMEDALEN_SIGNUPS_PER_EMAIL"] = "1000000"
+        env["ALMEDALEN_MAILS_PER_ADDRESS"] = "1000000"
+        # Both processes deliver into one Maildir (each sender claims with SKIP LOCKED), which
+        # support.sign_up reads the confirm and sign-up links from.
+        maildir = logdir / "mail"
+        env["ALMEDALEN_MAIL"] = f"maildir:{maildir}"
+        env["ALMEDALEN_MAIL_POLL_MS"] = "100"
+        env.pop("ALMEDALEN_SIGNUPS_PER_EMAIL", None)
         tool_log = logdir / "almedalen.log"
         run_tool(env, "migrate", log=tool_log)
         run_tool(env, "seed", "demo", log=tool_log)
@@ -229,7 +240,7 @@ def service():
         servers.append(start_server(env, "A", logdir))
         servers.append(start_server(env, "B", logdir))
         print(f"\nalmedalen: database {name}, A on :{servers[0].port}, B on :{servers[1].port}, logs in {logdir}")
-        yield Service(servers[0], servers[1], token, logdir, name, env)
+        yield Service(servers[0], servers[1], token, logdir, name, env, Maildir.at(maildir))
     finally:
         for server in servers:
             stop_server(server)
@@ -587,7 +598,7 @@ def mail_service():
         env["DATABASE_URL"] = with_database(admin_url, name)
         env["ALMEDALEN_PUBLIC_URL"] = PUBLIC_URL
         env["ALMEDALEN_SIGNUPS_PER_CLIENT"] = "1000000"
-        env["ALMEDALEN_SIGNUPS_PER_EMAIL"] = "1000000"
+        env.pop("ALMEDALEN_SIGNUPS_PER_EMAIL", None)
         env.update(MAIL_SETTINGS)
         mail_env = {**env, "ALMEDALEN_MAIL": f"smtp://127.0.0.1:{port}"}
         tool_log = logdir / "almedalen.log"

@@ -13,6 +13,7 @@ import gzip
 import http.client
 import json
 import re
+import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -61,11 +62,13 @@ class Reply:
 class Client:
     """One server, one fresh connection per request (so no state leaks between requests)."""
 
-    def __init__(self, host: str, port: int, token: str | None = None, name: str = ""):
+    def __init__(self, host: str, port: int, token: str | None = None, name: str = "",
+                 mailbox: "Maildir | None" = None):
         self.host = host
         self.port = port
         self.token = token
         self.name = name
+        self.mailbox = mailbox  # where its server's mail goes (sign_up reads it)
 
     @property
     def base(self) -> str:
@@ -538,3 +541,246 @@ def json_events(document) -> list[dict]:
             for event in events:
                 out.append({"day": day, "room_name": room_name, **event})
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Mail in a Maildir, and the sign-up by mail (double opt-in)
+#
+# The servers of conftest's `service` deliver into one Maildir (ALMEDALEN_MAIL=maildir:DIR).
+# A sign-up is a request (202, the same for every address), a `confirm` message to the
+# address with the link to its registration page, and a POST that confirms it; then a
+# `signup` message brings the attendee's links. `sign_up` walks that path as an attendee
+# would, reading the links from the messages only.
+
+SECRET = r"[A-Za-z0-9_-]{43}"
+PAGE_LINK = re.compile(re.escape(PUBLIC_URL) + r"/registrations/(" + SECRET + r")(?![A-Za-z0-9_-])")
+CALENDAR_LINK = re.compile(re.escape(PUBLIC_URL) + r"/feeds/attendee/(" + SECRET + r")\.ics")
+WEBCAL_LINK = re.compile(r"webcal://" + re.escape(PUBLIC_URL.split("://", 1)[1]) + r"/feeds/attendee/(" + SECRET + r")\.ics")
+ATTENDEE_LINK = re.compile(re.escape(PUBLIC_URL) + r"/attendees/(" + SECRET + r")(?![A-Za-z0-9_-])")
+
+
+@dataclass
+class MaildirMail:
+    """One delivered message, read with the email package's default policy."""
+
+    name: str
+    raw: bytes
+    msg: object  # email.message.EmailMessage
+    kind: str
+    to: str  # the recipient's address, lower case
+    event_id: str | None
+    subject: str
+    text: str  # the text/plain part, decoded
+
+    def page_secrets(self) -> list[str]:
+        return PAGE_LINK.findall(self.text)
+
+    def calendar_secrets(self) -> list[str]:
+        return CALENDAR_LINK.findall(self.text)
+
+    def attendee_secrets(self) -> list[str]:
+        return ATTENDEE_LINK.findall(self.text)
+
+    def links(self) -> "MailLinks":
+        pages = sorted(set(self.page_secrets()))
+        calendars = sorted(set(self.calendar_secrets()))
+        webcals = sorted(set(WEBCAL_LINK.findall(self.text)))
+        attendees = sorted(set(self.attendee_secrets()))
+        assert len(pages) <= 1 and len(calendars) <= 1 and len(attendees) <= 1, (
+            f"{self.kind} mail has more than one link of a kind:\n{self.text}")
+        return MailLinks(
+            page=pages[0] if pages else None,
+            calendar=calendars[0] if calendars else None,
+            webcal=webcals[0] if webcals else None,
+            attendee=attendees[0] if attendees else None,
+        )
+
+
+@dataclass
+class MailLinks:
+    """The secrets of a message's links (None where it has none)."""
+
+    page: str | None  # /registrations/SECRET (the registration page; the API's secret too)
+    calendar: str | None  # /feeds/attendee/SECRET.ics
+    webcal: str | None  # webcal:// form of the calendar
+    attendee: str | None  # /attendees/SECRET
+
+
+class Maildir:
+    """A Maildir that `serve` processes deliver into; messages are parsed once and kept.
+    `Maildir.at(path)` gives one reader per folder."""
+
+    _readers: dict[str, "Maildir"] = {}
+
+    def __init__(self, path):
+        from pathlib import Path
+
+        self.path = Path(path)
+        self._read: dict[str, MaildirMail] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def at(cls, path) -> "Maildir":
+        key = str(path)
+        if key not in cls._readers:
+            cls._readers[key] = cls(path)
+        return cls._readers[key]
+
+    def all(self) -> list[MaildirMail]:
+        """Every message delivered so far, in order of delivery (the names start with the time)."""
+        import email
+        import email.policy
+
+        with self._lock:
+            return self._scan()
+
+    def _scan(self) -> list[MaildirMail]:
+        import email
+        import email.policy
+
+        for folder in ("new", "cur"):
+            directory = self.path / folder
+            if not directory.is_dir():
+                continue
+            for entry in directory.iterdir():
+                if entry.name in self._read:
+                    continue
+                raw = entry.read_bytes()
+                msg = email.message_from_bytes(raw, policy=email.policy.default)
+                texts = [p for p in msg.walk() if p.get_content_type() == "text/plain" and not p.is_attachment()]
+                assert len(texts) == 1, f"{entry}: {len(texts)} text/plain parts"
+                to = msg["To"].addresses
+                assert len(to) == 1, f"{entry}: To {msg['To']!r}"
+                self._read[entry.name] = MaildirMail(
+                    name=entry.name, raw=raw, msg=msg, kind=str(msg["X-Almedalen-Kind"]),
+                    to=to[0].addr_spec.lower(),
+                    event_id=str(msg["X-Almedalen-Event"]) if msg["X-Almedalen-Event"] else None,
+                    subject=str(msg["Subject"]), text=texts[0].get_content(),
+                )
+        return sorted(self._read.values(), key=lambda m: _delivery_key(m.name))
+
+    def find(self, kind: str | None = None, to: str | None = None, event_id: str | None = None) -> list[MaildirMail]:
+        return [
+            m for m in self.all()
+            if (kind is None or m.kind == kind)
+            and (to is None or m.to == to.lower())
+            and (event_id is None or m.event_id == event_id)
+        ]
+
+    def names(self, **filters) -> set[str]:
+        return {m.name for m in self.find(**filters)}
+
+    def wait(self, count: int = 1, timeout: float = 60, exclude: set[str] | frozenset = frozenset(),
+             kinds: tuple[str, ...] | None = None, **filters) -> list[MaildirMail]:
+        """At least `count` messages matching `filters` (and, with `kinds`, of one of those
+        kinds) that are not in `exclude`; all of them, in order of delivery."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m for m in self.find(**filters) if m.name not in exclude
+                     and (kinds is None or m.kind in kinds)]
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{len(found)} messages {filters} kinds {kinds} in {self.path} after {timeout} s, "
+                    f"wanted {count}; there are {len(self.all())} in all")
+            time.sleep(0.05)
+
+
+def _delivery_key(name: str) -> tuple[int, int, str]:
+    match = re.match(r"(\d+)\.M(\d+)", name)
+    return (int(match.group(1)), int(match.group(2)), name) if match else (0, 0, name)
+
+
+REQUESTED_DETAIL_START = "Check your mail"
+
+
+@dataclass
+class SignUp:
+    """A sign-up made through the mail, with what the attendee was given. `["key"]` reads an
+    attribute, as the old JSON answers were read."""
+
+    event_id: str
+    email: str
+    status: str  # confirmed or waitlisted (from the confirm answer), or as it was (already)
+    waitlist_position: int | None
+    existing: bool  # the address was signed up already: an `already` mail, no confirm
+    confirm_secret: str | None
+    secret: str  # of the registration page in the signup (or already) mail: the API's too
+    calendar_secret: str | None
+    webcal: str | None
+    attendee_secret: str | None
+    request_body: bytes  # the 202 answer's bytes
+    mails: list[MaildirMail]
+
+    @property
+    def registration_page(self) -> str:
+        return f"{PUBLIC_URL}/registrations/{self.secret}"
+
+    @property
+    def cancel_url(self) -> str:
+        """The API's own registration (GET its status, DELETE to cancel)."""
+        return f"{PUBLIC_URL}/api/v1/registrations/{self.secret}"
+
+    @property
+    def api_path(self) -> str:
+        return f"/api/v1/registrations/{self.secret}"
+
+    @property
+    def calendar_url(self) -> str | None:
+        return f"{PUBLIC_URL}/feeds/attendee/{self.calendar_secret}.ics" if self.calendar_secret else None
+
+    @property
+    def calendar_webcal_url(self) -> str | None:
+        return f"webcal://{PUBLIC_URL.split('://', 1)[1]}/feeds/attendee/{self.webcal}.ics" if self.webcal else None
+
+    @property
+    def attendee_url(self) -> str | None:
+        return f"{PUBLIC_URL}/attendees/{self.attendee_secret}" if self.attendee_secret else None
+
+    def __getitem__(self, key: str):
+        return getattr(self, key)
+
+
+def request_sign_up(client: Client, event_id: str, name: str, email: str, headers=None) -> Reply:
+    """The public request; must be 202 with the answer that is the same for every address."""
+    reply = client.ok("POST", f"/api/v1/events/{event_id}/registrations", {"name": name, "email": email},
+                      headers=headers, expect=(202,))
+    body = reply.json()
+    assert set(body) == {"event_id", "detail"} and body["event_id"] == event_id, reply.describe()
+    assert body["detail"].startswith(REQUESTED_DETAIL_START), reply.describe()
+    return reply
+
+
+def confirm_link(mailbox: Maildir, event_id: str, email: str, exclude: set[str], timeout: float = 60) -> tuple[str, MaildirMail]:
+    """The secret of the new `confirm` (or `already`) message to `email` about `event_id`."""
+    [mail, *_] = mailbox.wait(1, timeout, exclude=exclude, kinds=("confirm", "already"),
+                              to=email, event_id=event_id)
+    links = mail.links()
+    assert links.page, f"{mail.kind} mail without a /registrations/ link:\n{mail.text}"
+    return links.page, mail
+
+
+def sign_up(client: Client, event_id: str, name: str, email: str, mailbox: Maildir | None = None,
+            timeout: float = 60) -> SignUp:
+    """Requests a seat (202), reads the `confirm` message to `email` from the Maildir, POSTs
+    its link's confirmation, and reads the `signup` message's links. An address signed up
+    already gets an `already` message instead: its links, and `existing` set."""
+    box = mailbox or client.mailbox
+    assert box is not None, "sign_up needs the servers' Maildir (conftest's service)"
+    seen = box.names(to=email, event_id=event_id)
+    reply = request_sign_up(client, event_id, name, email)
+    secret, first = confirm_link(box, event_id, email, seen, timeout)
+    if first.kind == "already":
+        links = first.links()
+        status = client.ok("GET", f"/api/v1/registrations/{links.page}").json()
+        return SignUp(event_id, email, status["status"], status.get("waitlist_position"), True, None,
+                      links.page, links.calendar, links.webcal, links.attendee, reply.body, [first])
+    seen = box.names(to=email, event_id=event_id)
+    answer = client.ok("POST", f"/api/v1/registrations/{secret}/confirm", expect=(200,)).json()
+    assert answer["event_id"] == event_id and answer["status"] in ("confirmed", "waitlisted"), answer
+    [mail, *_] = box.wait(1, timeout, exclude=seen, kinds=("signup",), to=email, event_id=event_id)
+    links = mail.links()
+    assert links.page and links.calendar and links.attendee, f"signup mail lacks a link:\n{mail.text}"
+    return SignUp(event_id, email, answer["status"], answer.get("waitlist_position"), False, secret,
+                  links.page, links.calendar, links.webcal, links.attendee, reply.body, [first, mail])

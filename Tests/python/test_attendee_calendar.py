@@ -12,21 +12,13 @@ import icalendar
 import ics
 import vobject
 
-from support import PUBLIC_URL, check_wire, events_by_uid, uid_of
+from support import PUBLIC_URL, check_wire, events_by_uid, sign_up, uid_of
 from test_registration_load import secret_path, sign_up_event
 
 
 def calendar_path(url: str) -> str:
     assert url.startswith(PUBLIC_URL + "/feeds/attendee/") and url.endswith(".ics"), url
     return urllib.parse.urlsplit(url).path
-
-
-def sign_up(client, event_id: str, name: str, email: str) -> dict:
-    reply = client.ok(
-        "POST", f"/api/v1/events/{event_id}/registrations", {"name": name, "email": email},
-        expect=(201,),
-    )
-    return reply.json()
 
 
 def statuses(raw: bytes) -> dict[str, tuple[str, int]]:
@@ -50,7 +42,7 @@ def test_attendee_calendar_through_every_parser(service):
     assert waiting["status"] == "waitlisted" and waiting["waitlist_position"] == 1, waiting
     assert seated["status"] == "confirmed", seated
 
-    # Either of the attendee's calendar links shows both sign-ups.
+    # Either of the attendee's calendar links (each sign-up mail brings one) shows both.
     raws = [public.feed(calendar_path(s["calendar_url"])) for s in (waiting, seated)]
     # The same events; only the self link (SOURCE) differs.
     assert statuses(raws[0]) == statuses(raws[1]), "two calendar links of one attendee differ"

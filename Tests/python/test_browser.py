@@ -2,14 +2,20 @@
 chromedriver, at a phone's width (390×844, mobile emulation) and a desktop's (1280×900).
 
 It opens the programme, filters it by topic with the form, opens a seminar from the list, and
-signs up with the form; then checks that Tab from the top of a page reaches the skip link
-first. Screenshots (PNG, the whole page up to a few screens) go to Tests/python/screenshots/
+signs up with the form: the answer says to look in the mail ("Titta i din e-post"); the
+confirm link of the message the servers delivered into the session's Maildir opens the
+confirm page, whose button confirms; the signup message's link opens the attendee's page,
+whose cookie makes that browser's next sign-up one step. axe-core (the copy that the pinned
+axe-selenium-python carries) runs on each of those page kinds and must find no violation.
+Then it checks that Tab from the top of a page reaches the skip link first. Screenshots (PNG, the whole page up to a few screens) go to Tests/python/screenshots/
 (git ignores it), named `phone-1-programme.png` and so on.
 
 The browser talks to a third `almedalen serve` on loopback whose ALMEDALEN_PUBLIC_URL is its
 own `http://127.0.0.1:PORT`: the pages link seminars by their absolute public URL, and the
 form check compares the browser's Origin with that URL, so servers A and B (public URL
-https://almedalen.test) cannot be browsed over loopback.
+https://almedalen.test) cannot be browsed over loopback. That third server sends no mail
+(A and B do, with links to https://almedalen.test): the browser opens a mailed link's path
+on the loopback server, as if it had followed it.
 
 Needs /usr/bin/chromium and /usr/bin/chromedriver (Debian's chromium and chromium-driver;
 scripts/test installs them): without them the tests fail, they are not skipped.
@@ -20,6 +26,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -29,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from conftest import create, create_event, free_port, start_server, stop_server
-from support import STOCKHOLM
+from support import PUBLIC_URL, STOCKHOLM
 from test_registration_load import FIRST_DAY, LAST_DAY, YEAR, _setup_lock, rows
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -143,6 +150,7 @@ def loopback(service, programme):
     port = free_port()
     env = dict(service.env)
     env["ALMEDALEN_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    env.pop("ALMEDALEN_MAIL", None)  # A and B send the mail, with links to PUBLIC_URL
     server = start_server(env, "browser", service.logdir, port=port)
     yield server
     stop_server(server)
@@ -243,6 +251,49 @@ def check_page(driver, size: str) -> None:
     assert scroll <= inner, f"{size}: {driver.current_url} scrolls sideways ({scroll} px wide in {inner})"
 
 
+def axe_violations(driver) -> list[str]:
+    """axe-core's violations on the page as loaded (every rule it runs by default)."""
+    import axe_selenium_python
+
+    script = Path(axe_selenium_python.__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+    driver.execute_script(script.read_text())
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document).then(r => done(r), e => done({error: String(e)}));")
+    assert "error" not in result, f"axe failed on {driver.current_url}: {result['error']}"
+    assert result.get("passes"), f"axe checked nothing on {driver.current_url}"
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}; " + "; ".join(n["html"][:120] for n in v["nodes"][:3])
+        for v in result["violations"]
+    ]
+
+
+def check_axe(driver, what: str) -> None:
+    found = axe_violations(driver)
+    assert not found, f"axe on {what} ({driver.current_url}):\n" + "\n".join(found)
+
+
+def mailed_path(service, kind: str, email: str, event_id: str, link: str = "registrations") -> str:
+    """The path of the /registrations/ (or /attendees/) link in the newest `kind` message
+    to `email` about the event, waiting for it."""
+    mails = service.mailbox.wait(1, 60, kinds=(kind,), to=email, event_id=event_id)
+    found = re.findall(re.escape(PUBLIC_URL) + rf"(/{link}/[A-Za-z0-9_-]{{43}})(?![A-Za-z0-9_-])", mails[-1].text)
+    assert found, f"no {link} link in the {kind} mail:\n{mails[-1].text}"
+    return found[0]
+
+
+def confirm_by_mail(driver, base: str, service, email: str, event_id: str, size: str) -> None:
+    """Opens the confirm message's link and presses its button."""
+    driver.get(base + mailed_path(service, "confirm", email, event_id))
+    check_page(driver, size)
+    button = driver.find_element("css selector", "form.confirm-form button[type=submit]")
+    assert button.text == "Bekräfta min anmälan", button.text
+    check_axe(driver, "the confirm page")
+    shoot(driver, f"{size}-5-confirm")
+    button.click()
+    wait_for(driver, lambda d: d.current_url.endswith("/confirm"), "the answer to the confirm button")
+
+
 def listed_titles(driver) -> list[str]:
     return [a.text for a in driver.find_elements("css selector", "article.seminar h3 a")]
 
@@ -294,13 +345,31 @@ def test_programme_filter_seminar_and_sign_up(browser, loopback, programme, serv
     driver.find_element("id", "signup-email").send_keys(email)
     driver.find_element("css selector", "form.signup-form button[type=submit]").click()
     wait_for(driver, lambda d: "/registrations" in d.current_url, "the answer to the sign-up")
-    status = driver.find_element("css selector", "main").text
-    assert "Du har fått en plats" in status, f"{size}: after signing up, {driver.current_url} says:\n{status}"
+    assert h1(driver) == "Titta i din e-post", f"{size}: after signing up, {driver.current_url} says {h1(driver)!r}"
     check_page(driver, size)
-    shoot(driver, f"{size}-4-signed-up")
-    stored = rows(service, "SELECT status FROM registrations WHERE event_id = "
-                           f"'{programme.signup['id']}' AND email = '{email}'")
-    assert stored == [["confirmed"]], stored
+    check_axe(driver, "the page after a sign-up request")
+    shoot(driver, f"{size}-4-requested")
+    query = ("SELECT status, verified_at IS NOT NULL FROM registrations WHERE event_id = "
+             f"'{programme.signup['id']}' AND email = '{email}'")
+    assert rows(service, query) == [["confirmed", "f"]], rows(service, query)  # a seat held, unverified
+
+    # 5. The mail's link, the confirm button.
+    confirm_by_mail(driver, base, service, email, programme.signup["id"], size)
+    status = driver.find_element("css selector", "main").text
+    assert "Du har fått en plats" in status and "bekräftad" in status, (
+        f"{size}: after confirming, {driver.current_url} says:\n{status}")
+    check_page(driver, size)
+    check_axe(driver, "the page after confirming")
+    shoot(driver, f"{size}-6-confirmed")
+    assert rows(service, query) == [["confirmed", "t"]], rows(service, query)
+
+    # 6. The attendee's page, from the signup mail.
+    driver.get(base + mailed_path(service, "signup", email, programme.signup["id"], link="attendees"))
+    assert h1(driver) == "Mina anmälningar", h1(driver)
+    assert programme.signup["title"] in driver.find_element("css selector", "main").text
+    check_page(driver, size)
+    check_axe(driver, "the attendee page")
+    shoot(driver, f"{size}-7-attendee")
 
 
 def test_tab_from_the_top_reaches_the_skip_link_first(browser, loopback, programme):
@@ -340,7 +409,55 @@ def test_sign_up_straight_from_a_shared_link(browser, loopback, programme, servi
     driver.find_element("css selector", "form.signup-form button[type=submit]").click()
     wait_for(driver, lambda d: "/registrations" in d.current_url, "the answer to the sign-up")
     text = driver.find_element("css selector", "main").text
-    if "Du har fått en plats" not in text:
-        shoot(driver, "phone-6-shared-link-refused")
-    assert "Du har fått en plats" in text, (
+    if h1(driver) != "Titta i din e-post":
+        shoot(driver, "phone-8-shared-link-refused")
+    assert h1(driver) == "Titta i din e-post", (
         f"a first visitor's sign-up from the seminar's page was refused; the page says:\n{text}")
+
+
+def test_attendee_cookie_makes_the_next_sign_up_one_step(browser, loopback, programme, service):
+    """After the attendee page has been opened in a browser, a sign-up from that browser
+    with the same address is made at once: no mail to confirm, the seat taken."""
+    driver = browser
+    base = f"http://127.0.0.1:{loopback.port}"
+    use_size(driver, "desktop")
+    fresh_visitor(driver)
+    admin = service.admin
+    second = create_event(admin, {
+        "organiser_id": programme.signup["organiser_id"], "languages": ["sv"],
+        "title": "Eftermiddagssamtal om landsbygdens skolor", "starts_at": at(programme.day, 15),
+        "ends_at": at(programme.day, 16), "topics": ["Skola"], "capacity": 30, "registration_open": True,
+    })
+    email = f"kaka-{secrets.token_hex(3)}@example.org"
+    name = "Kaka Kakesson"
+
+    def sign_up_here(event_id: str) -> None:
+        driver.get(f"{base}/events/{event_id}")
+        driver.find_element("id", "signup-name").send_keys(name)
+        driver.find_element("id", "signup-email").send_keys(email)
+        driver.find_element("css selector", "form.signup-form button[type=submit]").click()
+        wait_for(driver, lambda d: "/registrations" in d.current_url, "the answer to the sign-up")
+
+    sign_up_here(programme.signup["id"])
+    assert h1(driver) == "Titta i din e-post", h1(driver)
+    confirm_by_mail(driver, base, service, email, programme.signup["id"], "desktop")
+    driver.get(base + mailed_path(service, "signup", email, programme.signup["id"], link="attendees"))
+    assert h1(driver) == "Mina anmälningar", h1(driver)
+    cookie = driver.get_cookie("almedalen_attendee")
+    assert cookie and cookie["httpOnly"], cookie
+
+    sign_up_here(second["id"])
+    status = driver.find_element("css selector", "main").text
+    assert h1(driver) == "Tack för din anmälan" and "Du har fått en plats" in status, (
+        f"the second sign-up with the attendee's cookie was not made at once:\n{status}")
+    check_page(driver, "desktop")
+    check_axe(driver, "the page after a one-step sign-up")
+    shoot(driver, "desktop-9-one-step")
+    assert rows(service, "SELECT status, verified_at IS NOT NULL FROM registrations "
+                         f"WHERE event_id = '{second['id']}' AND email = '{email}'") == [["confirmed", "t"]]
+    service.mailbox.wait(1, 60, kinds=("signup",), to=email, event_id=second["id"])
+    assert not service.mailbox.find(kind="confirm", to=email, event_id=second["id"])
+    # The attendee page lists both.
+    driver.get(base + mailed_path(service, "signup", email, second["id"], link="attendees"))
+    text = driver.find_element("css selector", "main").text
+    assert programme.signup["title"] in text and second["title"] in text, text

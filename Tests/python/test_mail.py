@@ -55,6 +55,8 @@ SUBJECTS = {
     "change": "Ny tid eller plats: {title}",
     "event-cancelled": "Inställt: {title}",
     "links": "Dina länkar till Almedalsveckan",
+    "confirm": "Bekräfta din anmälan: {title}",
+    "already": "Du är redan anmäld: {title}",
 }
 METHODS = {"signup": "REQUEST", "promotion": "REQUEST", "change": "REQUEST",
            "cancellation": "CANCEL", "event-cancelled": "CANCEL"}
@@ -432,14 +434,41 @@ def new_event(ctx, world: MailWorld, title: str, capacity: int = 20, venue: int 
     })
 
 
-def sign_up(ctx, event_id: str, name: str, address: str, expect=(201,)) -> dict:
+def request(ctx, event_id: str, name: str, address: str) -> None:
+    """A sign-up request: 202, and a `confirm` message (or `already`) queued for the address.
+    The delivery tests use these messages; they need no sign-up confirmed."""
     reply = ctx.public.ok("POST", f"/api/v1/events/{event_id}/registrations",
-                          {"name": name, "email": address}, expect=expect)
+                          {"name": name, "email": address}, expect=(202,))
     SEEN_ADDRESSES.add(address)
-    answer = reply.json()
-    for key in ("cancel_url", "calendar_url"):
-        if answer.get(key):
-            SEEN_SECRETS.add(answer[key].rstrip("/").rsplit("/", 1)[-1].removesuffix(".ics"))
+    assert set(reply.json()) == {"event_id", "detail"}, reply.describe()
+
+
+def sign_up(ctx, event_id: str, name: str, address: str, expect=(201,)) -> dict:
+    """Requests a seat, reads the `confirm` message the sink received, checks it and confirms
+    with its link (a sender must be running). `expect=(200,)`: the address is signed up
+    already, and an `already` message comes instead. Returns the confirmation's answer with
+    `cancel_url` (the API's link with the confirm message's secret) and the messages."""
+    before = {id(r) for r in matching(ctx.sink, event=event_id, to=address)}
+    request(ctx, event_id, name, address)
+    deadline = time.monotonic() + 30
+    while True:
+        new = [r for r in matching(ctx.sink, event=event_id, to=address) if id(r) not in before]
+        if new or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert len(new) == 1, f"{len(new)} messages to {address} after a request; outbox:\n{mail_list(ctx).text[-2000:]}"
+    mail = read_mail(new[0])
+    SEEN_SECRETS.update(mail.page_secrets())
+    SEEN_SECRETS.update(secret for _scheme, secret in mail.calendar_links())
+    if 200 in expect:
+        assert mail.kind == "already", f"a request for an address signed up already got a {mail.kind} mail"
+        return {"existing": True, "mail": mail}
+    assert mail.kind == "confirm", f"a request got a {mail.kind} mail:\n{mail.text}"
+    [secret] = set(mail.page_secrets())
+    assert not mail.calendar_links(), f"a confirm mail with a calendar link:\n{mail.text}"
+    answer = ctx.public.ok("POST", f"/api/v1/registrations/{secret}/confirm", expect=(200,)).json()
+    answer["cancel_url"] = f"{PUBLIC_URL}/api/v1/registrations/{secret}"
+    answer["mail"] = mail
     return answer
 
 
@@ -452,10 +481,24 @@ def tag() -> str:
 
 
 def feed_uid(ctx, event_id: str, title: str) -> str:
-    """The event's UID in /feeds/program.ics (checking the SUMMARY is its title)."""
-    raw = ctx.public.feed(f"/feeds/program.ics?year={YEAR}")
-    by_uid = events_by_uid(raw)
+    """The event's UID in /feeds/program.ics (checking the SUMMARY is its title).
+
+    The feed cache is let go when the database's NOTIFY reaches the process's watcher, which
+    may be a few milliseconds after the change was answered, even by the same process: a
+    feed read at once can still be the one from before (seen once in a full run, issue 19's
+    tests). This helper only wants the UID, so it reads again for up to 3 s, and says so."""
     uid = uid_of(event_id)
+    deadline = time.monotonic() + 3
+    stale = 0
+    while True:
+        raw = ctx.public.feed(f"/feeds/program.ics?year={YEAR}")
+        by_uid = events_by_uid(raw)
+        if uid in by_uid or time.monotonic() > deadline:
+            break
+        stale += 1
+        time.sleep(0.05)
+    if stale:
+        print(f"\n/feeds/program.ics was stale {stale} time(s) after the event was created")
     assert uid in by_uid, f"{uid} is not in /feeds/program.ics"
     summary = icalendar.Calendar.from_ical(raw)
     titles = {str(e["UID"]): str(e["SUMMARY"]) for e in summary.walk("VEVENT")}
@@ -471,6 +514,12 @@ def check_kind(mail: Mail, kind: str, title: str, event: dict | None, uid: str |
     assert mail.subject == subject, f"Subject {mail.subject!r}, want {subject!r}"
     if kind == "links":
         assert mail.event_id is None and not mail.calendars, (mail.event_id, len(mail.calendars))
+        return
+    if kind in ("confirm", "already"):
+        # A request books nothing yet: no invitation to put it in a calendar.
+        assert event is not None and mail.event_id == event["id"], (mail.event_id, event and event["id"])
+        assert not mail.calendars, f"{kind}: {len(mail.calendars)} calendar attachments"
+        assert title in mail.text, f"the title is not in the {kind} text:\n{mail.text}"
         return
     assert event is not None and mail.event_id == event["id"], (mail.event_id, event and event["id"])
     assert len(mail.calendars) == 1, f"{kind}: {len(mail.calendars)} calendar attachments"
@@ -518,8 +567,10 @@ def test_signup_confirmed_and_waitlisted(ctx, world):
     waiting = sign_up(ctx, event["id"], *second)
     assert (confirmed["status"], waiting["status"]) == ("confirmed", "waitlisted"), (confirmed, waiting)
 
-    [one] = wait_mails(ctx, 1, event=event["id"], to=first[1])
-    [two] = wait_mails(ctx, 1, event=event["id"], to=second[1])
+    check_kind(confirmed["mail"], "confirm", title, event)
+    assert "/registrations/" in confirmed["mail"].text and "knappen" in confirmed["mail"].text
+    [one] = wait_mails(ctx, 1, event=event["id"], to=first[1], kind="signup")
+    [two] = wait_mails(ctx, 1, event=event["id"], to=second[1], kind="signup")
     check_kind(one, "signup", title, event, uid)
     check_kind(two, "signup", title, event, uid, position=1)
     for mail, (name, address) in ((one, first), (two, second)):
@@ -534,11 +585,14 @@ def test_signup_confirmed_and_waitlisted(ctx, world):
     assert str(one.vevent.get("STATUS", "CONFIRMED")) != "TENTATIVE"
     assert one.message_id != two.message_id
 
-    # The same address again is 200 with no links: no second message.
+    # The same address again (another letter case): the same 202, and an `already` message
+    # with the links; no second registration, no signup message.
     again = sign_up(ctx, event["id"], first[0], first[1].upper(), expect=(200,))
-    assert not again.get("cancel_url"), again
+    check_kind(again["mail"], "already", title, event)
+    check_links(ctx, again["mail"])
     settle(ctx)
-    assert len(matching(ctx.sink, event=event["id"])) == 2
+    assert collections.Counter(m.kind for m in mails(ctx, event=event["id"])) == {
+        "confirm": 2, "signup": 2, "already": 1}
 
 
 def test_promotion_and_cancellation(ctx, world):
@@ -549,7 +603,7 @@ def test_promotion_and_cancellation(ctx, world):
     leaving = sign_up(ctx, event["id"], "Lämnar Ledigsson", f"lamnar.{t}@example.se")
     promoted_address = f"far.plats.{t}@example.se"
     sign_up(ctx, event["id"], "Får Platsdotter", promoted_address)
-    [waiting] = wait_mails(ctx, 1, event=event["id"], to=promoted_address)
+    [waiting] = wait_mails(ctx, 1, event=event["id"], to=promoted_address, kind="signup")
     check_kind(waiting, "signup", title, event, uid, position=1)
 
     reply = ctx.public.request("DELETE", urllib.parse.urlsplit(leaving["cancel_url"]).path)
@@ -568,7 +622,7 @@ def test_promotion_and_cancellation(ctx, world):
     assert cancelled.sequence > signup_of_leaver[0].sequence, (cancelled.sequence, signup_of_leaver[0].sequence)
     settle(ctx)
     assert collections.Counter(m.kind for m in mails(ctx, event=event["id"])) == {
-        "signup": 2, "cancellation": 1, "promotion": 1}
+        "confirm": 2, "signup": 2, "cancellation": 1, "promotion": 1}
 
 
 def test_attachments_are_itip(ctx, world):
@@ -707,7 +761,7 @@ def test_dot_lines_survive_and_are_stuffed(ctx, world):
     for title, event in titles:
         sign_up(ctx, event["id"], ".Punkt Punktsson", f"punkt.{t}@example.se")
     for title, event in titles:
-        [mail] = wait_mails(ctx, 1, event=event["id"])
+        [mail] = wait_mails(ctx, 1, event=event["id"], kind="signup")
         check_kind(mail, "signup", title, event)
         assert title in mail.text.split("\n"), f"no line {title!r} in:\n{mail.text}"
         raw_dot_lines = [line for line in mail.raw.split(b"\r\n") if line.startswith(b".")]
@@ -724,8 +778,10 @@ def test_long_title_and_name_keep_lines_short(ctx, world):
     event = new_event(ctx, world, title, capacity=0)
     name = "Å" * 200
     address = f"lang.{t}@example.se"
-    sign_up(ctx, event["id"], name, address)
-    [mail] = wait_mails(ctx, 1, event=event["id"])
+    answer = sign_up(ctx, event["id"], name, address)
+    check_kind(answer["mail"], "confirm", title, event)
+    assert answer["mail"].to_name == name
+    [mail] = wait_mails(ctx, 1, event=event["id"], kind="signup")
     check_kind(mail, "signup", title, event, position=1)
     assert mail.to_name == name
 
@@ -758,13 +814,19 @@ def test_hostile_names_and_titles_inject_nothing(ctx, world):
         if reply.status == 422:
             assert [e["field"] for e in reply.json()["errors"]] == ["name"], reply.describe()
             continue
-        assert reply.status == 201, f"{key}: {reply.describe()}"
+        assert reply.status == 202, f"{key}: {reply.describe()}"
         SEEN_ADDRESSES.add(address)
         accepted[address] = name
     assert {names["comma-angle"], names["quote"], names["encoded-word"]} <= set(accepted.values())
-    wait_mails(ctx, len(accepted), event=event["id"])
+    confirms = wait_mails(ctx, len(accepted), event=event["id"], kind="confirm")
+    for mail in confirms:
+        assert mail.received.rcpt_tos == [mail.to_address] and mail.to_address in accepted
+        assert not re.search(r"[\r\n\u0000]", mail.to_name), repr(mail.to_name)
+        [secret] = set(mail.page_secrets())
+        ctx.public.ok("POST", f"/api/v1/registrations/{secret}/confirm", expect=(200,))
+    wait_mails(ctx, len(accepted), event=event["id"], kind="signup")
     settle(ctx)
-    got = mails(ctx, event=event["id"])
+    got = mails(ctx, event=event["id"], kind="signup")
     assert len(got) == len(accepted), f"{len(got)} messages for {len(accepted)} sign-ups"
     for mail in got:
         name = accepted[mail.to_address]
@@ -792,8 +854,9 @@ def test_without_8bitmime_and_smtputf8_mail_is_7bit(ctx, world):
     sink.smtputf8 = sink.eightbitmime = False
     sink.up()
     try:
-        sign_up(ctx, event["id"], "Åke Ångström", f"ake.{t}@example.se")
-        [mail] = wait_mails(ctx, 1, event=event["id"])
+        answer = sign_up(ctx, event["id"], "Åke Ångström", f"ake.{t}@example.se")
+        assert all(b < 0x80 for b in answer["mail"].raw), "an 8-bit confirm message without 8BITMIME"
+        [mail] = wait_mails(ctx, 1, event=event["id"], kind="signup")
         assert not sink.violations, sink.violations
         assert all(b < 0x80 for b in mail.raw), "8-bit octets sent to a server that offered no 8BITMIME"
         assert not any(o.startswith(("BODY=8BITMIME", "SMTPUTF8")) for o in mail.received.mail_options)
@@ -807,12 +870,13 @@ def test_without_8bitmime_and_smtputf8_mail_is_7bit(ctx, world):
         if reply.status == 422:
             assert [e["field"] for e in reply.json()["errors"]] == ["email"], reply.describe()
             return
-        assert reply.status == 201, reply.describe()
+        assert reply.status == 202, reply.describe()
         SEEN_ADDRESSES.add(utf8_address)
         failed = wait_until("the SMTPUTF8 address fails for good at a server without SMTPUTF8",
                             lambda: rows_for(ctx, utf8_domain, "--failed"),
                             timeout=20)
-        assert len(matching(ctx.sink, event=event["id"])) == 1, "the UTF-8 address reached a server without SMTPUTF8"
+        assert matching(ctx.sink, event=event["id"], to=utf8_address) == [], (
+            "the UTF-8 address reached a server without SMTPUTF8")
     finally:
         sink.down()
         sink.smtputf8 = sink.eightbitmime = True
@@ -834,7 +898,7 @@ def test_idn_domain_is_carried_as_a_labels_or_refused(ctx, world):
     if reply.status == 422:
         assert [e["field"] for e in reply.json()["errors"]] == ["email"], reply.describe()
         return
-    assert reply.status == 201, reply.describe()
+    assert reply.status == 202, reply.describe()
     SEEN_ADDRESSES.add(address)
     a_label = "exempel-åäö".encode("idna").decode("ascii")
     [mail] = wait_mails(ctx, 1, event=event["id"])
@@ -901,7 +965,7 @@ def test_sink_down_then_up_retries_and_loses_nothing(ctx, world):
     ctx.sink.down()
     try:
         for i in range(3):
-            sign_up(ctx, event["id"], f"Väntande {i}", f"v{i}@{domain}")
+            request(ctx, event["id"], f"Väntande {i}", f"v{i}@{domain}")
         retried = wait_until(
             "each message tried at least twice while the sink is down",
             lambda: (rows := rows_for(ctx, domain)) and len(rows) == 3
@@ -929,7 +993,7 @@ def test_4xx_then_success(ctx, world, command):
     domain = f"fyra-{command.lower()}-{t}.example"
     event = new_event(ctx, world, f"Försök igen {command} {t}")
     ctx.sink.fail_next(command, 451, 1, "4.3.0 Försök senare")
-    sign_up(ctx, event["id"], "Tålmodig Person", f"talmodig@{domain}")
+    request(ctx, event["id"], "Tålmodig Person", f"talmodig@{domain}")
     [mail] = wait_mails(ctx, 1, timeout=30, domain=domain)
     assert ctx.sink.pending_failures(command) == 0
     [row] = rows_for(ctx, domain)
@@ -946,7 +1010,7 @@ def test_5xx_is_permanent_and_retry_sends_it(ctx, world, command, code):
     domain = f"fem-{command.lower()}-{t}.example"
     event = new_event(ctx, world, f"Permanent fel {command} {t}")
     ctx.sink.fail_next(command, code, 1, "5.1.1 Ingen sådan brevlåda")
-    sign_up(ctx, event["id"], "Avvisad Person", f"avvisad@{domain}")
+    request(ctx, event["id"], "Avvisad Person", f"avvisad@{domain}")
     [row] = wait_until("the message is failed", lambda: rows_for(ctx, domain, "--failed"), timeout=20)
     assert row["state"] == "failed" and int(row["attempts"]) == 1, row
     assert str(code) in (row["error"] or ""), row
@@ -971,8 +1035,8 @@ def test_mail_retry_all(ctx, world):
     domain = f"alla-{t}.example"
     event = new_event(ctx, world, f"Alla igen {t}")
     ctx.sink.fail_next("RCPT", 550, 2)
-    sign_up(ctx, event["id"], "Första Felet", f"ett@{domain}")
-    sign_up(ctx, event["id"], "Andra Felet", f"tva@{domain}")
+    request(ctx, event["id"], "Första Felet", f"ett@{domain}")
+    request(ctx, event["id"], "Andra Felet", f"tva@{domain}")
     wait_until("both failed", lambda: len(rows_for(ctx, domain, "--failed")) == 2, timeout=20)
     result = ctx.tool("mail", "retry", "--all")
     assert result.returncode == 0, result.stderr
@@ -987,7 +1051,7 @@ def test_mail_send_command(ctx, world):
     event = new_event(ctx, world, f"Från kommandoraden {t}")
     ctx.stop_sender("A")
     try:
-        sign_up(ctx, event["id"], "Kommando Radsson", f"cli@{domain}")
+        request(ctx, event["id"], "Kommando Radsson", f"cli@{domain}")
         [row] = rows_for(ctx, domain, "--pending")
         assert row["state"] == "pending"
         unset = ctx.tool("mail", "send")  # ALMEDALEN_MAIL unset
@@ -1020,7 +1084,7 @@ def test_one_connection_for_a_batch(ctx, world):
     ctx.stop_sender("A")
     try:
         for i in range(5):
-            sign_up(ctx, event["id"], f"Parti {i}", f"b{i}@{domain}")
+            request(ctx, event["id"], f"Parti {i}", f"b{i}@{domain}")
         before = ctx.sink.connections
         result = ctx.tool("mail", "send", mail=True)
         opened = ctx.sink.connections - before
@@ -1042,8 +1106,8 @@ def test_backlog_figures(ctx, world):
     ctx.stop_sender("A")
     try:
         queued_at = time.time()
-        sign_up(ctx, event["id"], "Kö Ett", f"ett@{domain}")
-        sign_up(ctx, event["id"], "Kö Två", f"tva@{domain}")
+        request(ctx, event["id"], "Kö Ett", f"ett@{domain}")
+        request(ctx, event["id"], "Kö Två", f"tva@{domain}")
         first = backlog(ctx)
         assert first["pending"] == 2, first
         oldest = dt.datetime.fromisoformat(first["oldest_pending_at"].replace("Z", "+00:00"))
@@ -1073,7 +1137,7 @@ def test_two_senders_send_each_message_exactly_once(ctx, world):
     try:
         count = 40
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            list(pool.map(lambda i: sign_up(ctx, event["id"], f"Par {i}", f"p{i}@{domain}"), range(count)))
+            list(pool.map(lambda i: request(ctx, event["id"], f"Par {i}", f"p{i}@{domain}"), range(count)))
         wait_mails(ctx, count, timeout=60, domain=domain)
         settle(ctx)
     finally:
@@ -1101,7 +1165,7 @@ def test_sender_killed_mid_batch_loses_nothing(ctx, world):
     ctx.stop_sender("A")
     try:
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            list(pool.map(lambda i: sign_up(ctx, event["id"], f"Offer {i}", f"o{i}@{domain}"), range(count)))
+            list(pool.map(lambda i: request(ctx, event["id"], f"Offer {i}", f"o{i}@{domain}"), range(count)))
         assert len(rows_for(ctx, domain, "--pending")) == count
         ctx.sink.data_delay = 0.2
         ctx.start_sender("K")
@@ -1131,7 +1195,7 @@ def test_sender_killed_mid_batch_loses_nothing(ctx, world):
     rows = rows_for(ctx, domain)
     assert len(rows) == count and all(r["state"] == "sent" for r in rows), [r for r in rows if r["state"] != "sent"]
     for mail in mails(ctx, domain=domain):
-        check_kind(mail, "signup", event["title"], event)
+        check_kind(mail, "confirm", event["title"], event)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1186,16 +1250,18 @@ def test_resend_cap_per_address(ctx, world):
     t = tag()
     address = f"tak.{t}@tak-{t}.example"
     event = new_event(ctx, world, f"Tak för länkar {t}")
+    # The confirm message counts against the cap (mail a public request causes); the signup
+    # message its confirmation brings does not.
     sign_up(ctx, event["id"], "Ofta Frågar", address)
-    wait_mails(ctx, 1, to=address)
+    wait_mails(ctx, 1, to=address, kind="signup")
     answers = [resend(ctx.public, address) for _ in range(PER_ADDRESS + 2)]
     assert [a.status for a in answers] == [202] * len(answers)
     assert len({a.body for a in answers}) == 1, "the capped answers differ from the others"
-    wait_mails(ctx, PER_ADDRESS, kind="links", to=address)
+    wait_mails(ctx, PER_ADDRESS - 1, kind="links", to=address)
     settle(ctx)
-    assert len(matching(ctx.sink, kind="links", to=address)) == PER_ADDRESS
+    assert len(matching(ctx.sink, kind="links", to=address)) == PER_ADDRESS - 1
     capped = [line for line in log_lines(ctx, "mail_links_capped") if line.get("to_domain") == f"tak-{t}.example"]
-    assert len(capped) == 2, capped
+    assert len(capped) == 3, capped
 
 
 def test_resend_too_many_from_one_client_is_429(ctx):
@@ -1260,7 +1326,7 @@ def test_erased_address_gets_no_mail_and_its_rows_are_gone(ctx, world):
     event = new_event(ctx, world, title)
     sign_up(ctx, event["id"], "Borta Raderad", gone)
     sign_up(ctx, event["id"], "Kvar Kvarsson", kept)
-    wait_mails(ctx, 2, event=event["id"])
+    wait_mails(ctx, 2, event=event["id"], kind="signup")
     assert outbox_rows_mentioning(ctx, gone) >= 1
     ctx.stop_sender("A")
     try:
@@ -1278,7 +1344,7 @@ def test_erased_address_gets_no_mail_and_its_rows_are_gone(ctx, world):
     assert resend(ctx.public, gone).status == 202
     settle(ctx)
     to_gone = matching(ctx.sink, to=gone)
-    assert [header_fields(r.raw)["x-almedalen-kind"] for r in to_gone] == ["signup"], (
+    assert [header_fields(r.raw)["x-almedalen-kind"] for r in to_gone] == ["confirm", "signup"], (
         "mail went to the erased address after its erasure")
     assert outbox_rows_mentioning(ctx, gone) == 0
 
@@ -1289,7 +1355,7 @@ def test_no_secret_or_address_in_logs_or_listing(ctx, world):
     event = new_event(ctx, world, f"Hemligheter {t}")
     address = f"hemligaste.personen.{t}@hemlig-{t}.example"
     answer = sign_up(ctx, event["id"], "Hemlig Hemligsson", address)
-    [mail] = wait_mails(ctx, 1, to=address)
+    [mail] = wait_mails(ctx, 1, to=address, kind="signup")
     secret = check_links(ctx, mail)[0]
     # The API's link and the mail's, used once each, so the access log has seen them.
     assert ctx.public.get(urllib.parse.urlsplit(answer["cancel_url"]).path).status == 200

@@ -6,12 +6,18 @@ duplicate and no lost registration. Every answer the clients got is compared wit
 database (`registrations`, whose `arrival` identity is the arrival order) and with the
 organiser's list.
 
+A sign-up proves its address by mail (issue 19): the storm is 500 concurrent requests (each
+202, holding a place in arrival order, `pending`), then 500 concurrent confirmations with the
+links of the `confirm` messages the servers delivered into the session's Maildir, whose
+answers say confirmed or waitlisted with the position; each `signup` message then brings the
+attendee's own link, with which they cancel.
+
 Each request is one attendee: a fresh `http.client` connection of its own, sent by one of
 ~100 worker threads released together by a barrier, to process A or B by the request's index
 (even: A, odd: B). The figures (time, requests per second, latencies) are printed; nothing
 here asserts on timing.
 
-The servers run with ALMEDALEN_SIGNUPS_PER_CLIENT and ALMEDALEN_SIGNUPS_PER_EMAIL set high
+The servers run with ALMEDALEN_SIGNUPS_PER_CLIENT and ALMEDALEN_MAILS_PER_ADDRESS set high
 (conftest.py): all of this traffic comes from 127.0.0.1.
 """
 
@@ -32,7 +38,7 @@ from dataclasses import dataclass
 import pytest
 
 from conftest import Server, create, create_event, find_psql
-from support import PUBLIC_URL
+from support import PUBLIC_URL, REQUESTED_DETAIL_START
 
 WORKERS = 100
 YEAR = 2027
@@ -195,20 +201,26 @@ def rows(service, sql: str) -> list[list[str]]:
 @dataclass
 class Row:
     email: str
-    status: str
+    status: str  # as stored: a request holds `confirmed` (a seat) or `waitlisted` unverified
     arrival: int
     attendee_id: str
     created_at: float  # epoch seconds
+    verified: bool  # the address confirmed it (false: a request, `pending` in every answer)
+
+    @property
+    def shown(self) -> str:
+        """The status every answer and list gives."""
+        return self.status if self.verified or self.status == "cancelled" else "pending"
 
 
 def registrations(service, event_id: str) -> list[Row]:
     """The event's registrations in arrival order."""
     return [
-        Row(email, status, int(arrival), attendee, float(created))
-        for email, status, arrival, attendee, created in rows(
+        Row(email, status, int(arrival), attendee, float(created), verified == "t")
+        for email, status, arrival, attendee, created, verified in rows(
             service,
             "SELECT email, status, arrival, coalesce(attendee_id::text, ''), "
-            "extract(epoch FROM created_at) FROM registrations "
+            "extract(epoch FROM created_at), verified_at IS NOT NULL FROM registrations "
             f"WHERE event_id = '{event_id}' ORDER BY arrival",
         )
     ]
@@ -271,6 +283,26 @@ def secret_path(url: str) -> str:
     return urllib.parse.urlsplit(url).path
 
 
+def mailed_secrets(service, event_id: str, emails: list[str], kind: str, timeout: float = 120) -> dict[str, str]:
+    """email -> the secret of the /registrations/ link of the one `kind` message to it about
+    the event; waits until each of `emails` has one."""
+    wanted = {e.lower(): e for e in emails}
+    deadline = time.monotonic() + timeout
+    while True:
+        found: dict[str, list[str]] = {}
+        for mail in service.mailbox.find(kind=kind, event_id=event_id):
+            if mail.to in wanted:
+                found.setdefault(mail.to, []).append(mail.links().page)
+        if len(found) == len(wanted) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    missing = sorted(set(wanted) - set(found))
+    assert not missing, f"{len(missing)} of {len(wanted)} addresses got no {kind} mail in {timeout} s: {missing[:10]}"
+    twice = {e: s for e, s in found.items() if len(s) != 1}
+    assert not twice, f"addresses with more than one {kind} mail: {list(twice.items())[:5]}"
+    return {wanted[e]: s[0] for e, s in found.items()}
+
+
 @dataclass
 class Storm:
     """A sign-up storm on one event, and what it left behind just after."""
@@ -278,24 +310,46 @@ class Storm:
     event: dict
     capacity: int
     emails: list[str]
-    volley: Volley
-    answers: dict[str, dict]  # email -> the JSON answer
-    paths: dict[str, str]  # email -> path of the cancel link
+    volley: Volley  # the confirmations
+    answers: dict[str, dict]  # email -> the JSON answer to the confirmation
+    paths: dict[str, str]  # email -> path of the cancel link (from the signup mail)
     rows: list[Row]  # the database right after, in arrival order
     listing: dict  # the organiser's list right after
+    requests: Volley  # the requests (202)
+    held: list[Row]  # the database after the requests, before any confirmation
+    held_listing: dict  # the organiser's list then
 
 
 def storm(service, pytestconfig, capacity: int, count: int, title: str) -> Storm:
     event = sign_up_event(service, capacity, title)
     tag = secrets.token_hex(3)
     emails = [f"last-{tag}-{i:04d}@example.org" for i in range(count)]
-    volley = fire(f"{count} sign-ups for {capacity} seats", sign_up_calls(service, event["id"], emails))
+    requests = fire(f"{count} sign-up requests for {capacity} seats", sign_up_calls(service, event["id"], emails))
+    show(pytestconfig, requests.figures())
+    require_all(requests, (202,), service)
+    bodies = {a.body for a in requests.answers}
+    assert len(bodies) == 1, f"the 202 answers differ: {sorted(bodies)[:3]}"
+    answer = json.loads(bodies.pop())
+    assert set(answer) == {"event_id", "detail"} and answer["event_id"] == event["id"], answer
+    assert answer["detail"].startswith(REQUESTED_DETAIL_START), answer
+    held = registrations(service, event["id"])
+    held_listing = service.admin.ok("GET", f"/api/v1/events/{event['id']}/registrations").json()
+
+    started = time.monotonic()
+    confirm_secrets = mailed_secrets(service, event["id"], emails, "confirm")
+    show(pytestconfig, f"  {count} confirm mails delivered within {time.monotonic() - started:.1f} s of the last request")
+    calls = [
+        Call(i, service.a if i % 2 == 0 else service.b, "POST", f"/api/v1/registrations/{confirm_secrets[e]}/confirm")
+        for i, e in enumerate(emails)
+    ]
+    volley = fire(f"{count} confirmations", calls)
     show(pytestconfig, volley.figures())
-    require_all(volley, (201,), service)
-    answers = {a.call.body["email"]: a.json() for a in volley.answers}
-    paths = {email: secret_path(answer["cancel_url"]) for email, answer in answers.items()}
+    require_all(volley, (200,), service)
+    answers = {emails[a.call.index]: a.json() for a in volley.answers}
     listing = service.admin.ok("GET", f"/api/v1/events/{event['id']}/registrations").json()
     db = registrations(service, event["id"])
+    page_secrets = mailed_secrets(service, event["id"], emails, "signup")
+    paths = {email: f"/api/v1/registrations/{secret}" for email, secret in page_secrets.items()}
     # Not asserted: created_at (the organiser's `registered_at`) is the transaction's start,
     # taken before the wait for the event's lock, so it need not follow the arrival order.
     latest, behind = float("-inf"), 0
@@ -310,25 +364,35 @@ def storm(service, pytestconfig, capacity: int, count: int, title: str) -> Storm
         f"than an earlier arrival's; {queued_earlier} waitlisted have one earlier than the "
         "latest confirmed's",
     )
-    return Storm(event, capacity, emails, volley, answers, paths, db, listing)
+    return Storm(event, capacity, emails, volley, answers, paths, db, listing, requests, held, held_listing)
 
 
 def check_storm(s: Storm) -> None:
     """Everything the issue asks of a storm of distinct sign-ups."""
     count, capacity = len(s.emails), s.capacity
     waitlisted = count - capacity
+
+    # The requests: each holds a place in arrival order, unverified, linked to nobody.
+    held = s.held
+    assert len(held) == count and {r.email for r in held} == set(s.emails), (
+        f"{len(held)} rows after {count} acknowledged requests")
+    assert [r.status for r in held] == ["confirmed"] * capacity + ["waitlisted"] * waitlisted, (
+        "the held seats are not the earliest arrivals'")
+    assert not [r for r in held if r.verified or r.attendee_id], "a request was verified or linked to an attendee"
+    assert s.held_listing["counts"] == {"confirmed": 0, "waitlisted": 0, "cancelled": 0, "pending": count}, (
+        s.held_listing["counts"])
+    assert {i["status"] for i in s.held_listing["items"]} == {"pending"}
+
     answers = s.answers
     for email, answer in answers.items():
         assert answer["event_id"] == s.event["id"], answer
-        assert answer["existing"] is False, f"{email}: {answer}"
-        assert answer["calendar_url"].startswith(PUBLIC_URL + "/feeds/attendee/"), answer
-        assert answer["calendar_webcal_url"].startswith("webcal://"), answer
+        assert not {"cancel_url", "calendar_url", "calendar_webcal_url"} & set(answer), f"{email}: links in {answer}"
     statuses = [a["status"] for a in answers.values()]
     assert statuses.count("confirmed") == capacity, f"confirmed answers: {statuses.count('confirmed')}"
     assert statuses.count("waitlisted") == waitlisted, f"waitlisted answers: {statuses.count('waitlisted')}"
     for answer in answers.values():
         if answer["status"] == "confirmed":
-            assert answer["waitlist_position"] is None, answer
+            assert answer.get("waitlist_position") is None, answer
     positions = sorted(a["waitlist_position"] for a in answers.values() if a["status"] == "waitlisted")
     assert positions == list(range(1, waitlisted + 1)), (
         f"waitlist positions answered are not 1..{waitlisted} once each: "
@@ -349,6 +413,7 @@ def check_storm(s: Storm) -> None:
         f"unknown: {sorted(set(db_emails) - set(s.emails))[:10]}"
     )
     assert len({row.attendee_id for row in db}) == count and "" not in {row.attendee_id for row in db}
+    assert all(row.verified for row in db), "a confirmed request is not verified"
     mismatched = [(r.email, r.status, answers[r.email]["status"]) for r in db if r.status != answers[r.email]["status"]]
     assert not mismatched, f"database status differs from the acknowledged one: {mismatched[:10]}"
 
@@ -360,17 +425,17 @@ def check_storm(s: Storm) -> None:
     wrong = [
         (r.email, r.arrival, rank, answers[r.email]["waitlist_position"])
         for rank, r in enumerate((r for r in db if r.status == "waitlisted"), 1)
-        if answers[r.email]["waitlist_position"] != rank
+        if answers[r.email].get("waitlist_position") != rank
     ]
     assert not wrong, f"answered waitlist positions differ from arrival rank (email, arrival, rank, answered): {wrong[:10]}"
 
     # The organiser's list agrees.
     listing = s.listing
-    assert listing["counts"] == {"confirmed": capacity, "waitlisted": waitlisted, "cancelled": 0}, listing["counts"]
+    assert listing["counts"] == {"confirmed": capacity, "waitlisted": waitlisted, "cancelled": 0, "pending": 0}, listing["counts"]
     assert listing["capacity"] == capacity
-    listed = [(i["email"], i["status"], i["waitlist_position"]) for i in listing["items"]]
+    listed = [(i["email"], i["status"], i.get("waitlist_position")) for i in listing["items"]]
     expected = [
-        (r.email, r.status, answers[r.email]["waitlist_position"]) for r in db
+        (r.email, r.status, answers[r.email].get("waitlist_position")) for r in db
     ]
     assert listed == expected, "the organiser's list differs from the database in arrival order"
 
@@ -438,6 +503,7 @@ def cancel_and_check(service, pytestconfig, s: Storm, cancel: list[str], name: s
         "cancelled": len(cancelled),
     }
     assert {status: list(got.values()).count(status) for status in counts} == counts
+    counts["pending"] = 0
 
     # Every attendee's own link (GET of the cancel link) tells their status and position.
     emails = [r.email for r in db]  # arrival order
@@ -451,13 +517,13 @@ def cancel_and_check(service, pytestconfig, s: Storm, cancel: list[str], name: s
     for answer, email in zip(looks.answers, emails):
         body = answer.json()
         expected = (got[email], rank.get(email))
-        if (body["status"], body["waitlist_position"]) != expected or body["event_id"] != event_id:
+        if (body["status"], body.get("waitlist_position")) != expected or body["event_id"] != event_id:
             wrong.append((email, expected, body))
     assert not wrong, f"GET of the cancel link disagrees (email, expected, got): {wrong[:10]}"
 
     listing = service.admin_b.ok("GET", f"/api/v1/events/{event_id}/registrations").json()
     assert listing["counts"] == counts, listing["counts"]
-    listed = [(i["email"], i["status"], i["waitlist_position"]) for i in listing["items"]]
+    listed = [(i["email"], i["status"], i.get("waitlist_position")) for i in listing["items"]]
     assert listed == [(r.email, r.status, rank.get(r.email)) for r in db], (
         "the organiser's list differs from the database after the cancellations"
     )
@@ -502,30 +568,56 @@ def case_variant(email: str, n: int) -> str:
 
 
 def test_duplicate_storm_makes_one_registration(service, pytestconfig):
+    """50 requests at once with case variants of one address hold 50 places and mail 50
+    confirm links; all 50 confirmed at once make one registration: the first confirmation
+    takes it, the others answer with it and let go of their places."""
     event = sign_up_event(service, 50, "Lasttest: samma person")
     email = f"dubbel.{secrets.token_hex(3)}@example.org"
     variants = [case_variant(email, n) for n in range(50)]
     assert len(set(variants)) == 50
-    volley = fire("50 sign-ups with one email", sign_up_calls(service, event["id"], variants))
+    volley = fire("50 sign-up requests with one email", sign_up_calls(service, event["id"], variants))
     show(pytestconfig, volley.figures())
-    require_all(volley, (200, 201), service)
+    require_all(volley, (202,), service)
+    assert len({a.body for a in volley.answers}) == 1, "the 202 answers differ"
+    held = registrations(service, event["id"])
+    assert len(held) == 50 and not [r for r in held if r.verified], held[:3]
+
+    deadline = time.monotonic() + 60
+    while len(service.mailbox.find(kind="confirm", to=email, event_id=event["id"])) < 50:
+        assert time.monotonic() < deadline, (
+            f"{len(service.mailbox.find(kind='confirm', to=email, event_id=event['id']))} confirm mails of 50")
+        time.sleep(0.2)
+    confirms = service.mailbox.find(kind="confirm", to=email, event_id=event["id"])
+    assert len(confirms) == 50, f"{len(confirms)} confirm mails for 50 requests"
+    secrets_mailed = [m.links().page for m in confirms]
+    assert len(set(secrets_mailed)) == 50, "two confirm mails share a link"
+    calls = [
+        Call(i, service.a if i % 2 == 0 else service.b, "POST", f"/api/v1/registrations/{secret}/confirm")
+        for i, secret in enumerate(secrets_mailed)
+    ]
+    confirmed = fire("50 confirmations of one email", calls)
+    show(pytestconfig, confirmed.figures())
+    require_all(confirmed, (200,), service)
+    for answer in confirmed.answers:
+        body = answer.json()
+        assert body["event_id"] == event["id"] and body["status"] == "confirmed", answer.describe()
+        assert body.get("waitlist_position") is None, answer.describe()
+        assert not {"cancel_url", "calendar_url"} & set(body), f"links in an answer: {answer.describe()}"
 
     db = registrations(service, event["id"])
-    assert len(db) == 1, f"{len(db)} registrations for one email: {db}"
-    assert db[0].email.lower() == email and db[0].status == "confirmed", db[0]
-    created = [a for a in volley.answers if a.status == 201]
-    existing = [a for a in volley.answers if a.status == 200]
-    assert len(created) == 1, f"{len(created)} answers 201: {[a.describe() for a in created][:5]}"
-    assert created[0].call.body["email"] == db[0].email, "the row holds another variant than the 201 answer"
-    first = created[0].json()
-    assert first["existing"] is False and first["status"] == "confirmed", first
-    assert first["cancel_url"].startswith(PUBLIC_URL + "/api/v1/registrations/")
-    for answer in existing:
-        body = answer.json()
-        assert body["existing"] is True and body["status"] == "confirmed", answer.describe()
-        assert body["waitlist_position"] is None, answer.describe()
-        assert "cancel_url" not in body, f"a duplicate got a cancel link: {answer.describe()}"
+    live = [r for r in db if r.status != "cancelled"]
+    assert len(db) == 50 and len(live) == 1, f"{len(live)} live registrations for one email: {live}"
+    assert live[0].email.lower() == email and live[0].status == "confirmed" and live[0].verified, live[0]
+    assert {r.status for r in db if r is not live[0]} == {"cancelled"}
     attendees = rows(service, f"SELECT count(*) FROM attendees WHERE lower(email) = '{email}'")
     assert attendees == [["1"]], f"attendees for {email}: {attendees}"
     listing = service.admin.ok("GET", f"/api/v1/events/{event['id']}/registrations").json()
-    assert listing["counts"] == {"confirmed": 1, "waitlisted": 0, "cancelled": 0}, listing["counts"]
+    assert listing["counts"] == {"confirmed": 1, "waitlisted": 0, "cancelled": 49, "pending": 0}, listing["counts"]
+    # One sign-up message, with the links; none for the confirmations that found it made.
+    time.sleep(1.5)
+    signups = service.mailbox.find(kind="signup", to=email, event_id=event["id"])
+    assert len(signups) == 1, f"{len(signups)} signup mails for one registration"
+    links = signups[0].links()
+    assert links.page and links.calendar and links.attendee, signups[0].text
+    status = service.public.ok("GET", f"/api/v1/registrations/{links.page}").json()
+    assert status["status"] == "confirmed", status

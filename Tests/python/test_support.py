@@ -103,3 +103,60 @@ def test_timezone_rules_notice_a_wrong_rule():
 def test_xml_char_problems():
     assert xml_char_problems("<a>é🎉\t\n</a>".encode()) == []
     assert len(xml_char_problems("<a>\x01\x0b\ufffe</a>".encode())) == 3
+
+
+# --------------------------------------------------------------------------------------------
+# The Maildir reader that support.sign_up reads its links from
+
+
+def _deliver(folder, name: str, kind: str, to: str, event: str | None, text: str) -> None:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["To"] = f"Någon Person <{to}>"
+    msg["From"] = "Almedalsveckan <noreply@almedalen.test>"
+    msg["Subject"] = f"Ämne {kind}"
+    msg["X-Almedalen-Kind"] = kind
+    if event:
+        msg["X-Almedalen-Event"] = event
+    msg.set_content(text, cte="quoted-printable")
+    (folder / "new").mkdir(parents=True, exist_ok=True)
+    (folder / "new" / name).write_bytes(msg.as_bytes())
+
+
+def test_maildir_reader_finds_by_kind_recipient_and_event(tmp_path):
+    import support
+
+    page, calendar, attendee = "P" * 43, "C" * 43, "A" * 43
+    url = support.PUBLIC_URL
+    _deliver(tmp_path, "1700000000.M1P1Q1.host", "confirm", "Ett@Example.org", "e1",
+             f"Bekräfta:\n{url}/registrations/{page}\n")
+    _deliver(tmp_path, "1700000001.M1P1Q2.host", "signup", "ett@example.org", "e1",
+             f"{url}/registrations/{page[:-1]}Q\nwebcal://{url.split('://')[1]}/feeds/attendee/{calendar}.ics\n"
+             f"{url}/feeds/attendee/{calendar}.ics\n{url}/attendees/{attendee}\n")
+    _deliver(tmp_path, "1700000002.M1P1Q3.host", "confirm", "tva@example.org", "e2", "inget")
+    box = support.Maildir(tmp_path)
+    assert [m.kind for m in box.all()] == ["confirm", "signup", "confirm"]
+    [confirm] = box.find(kind="confirm", to="ETT@example.org")
+    assert confirm.links() == support.MailLinks(page, None, None, None)
+    [signup] = box.find(to="ett@example.org", event_id="e1", kind="signup")
+    assert signup.links() == support.MailLinks(page[:-1] + "Q", calendar, calendar, attendee)
+    assert box.find(event_id="e2")[0].links() == support.MailLinks(None, None, None, None)
+    # A secret one character short or long is no link.
+    _deliver(tmp_path, "1700000003.M1P1Q4.host", "links", "tre@example.org", None,
+             f"{url}/registrations/{'x' * 42}\n{url}/registrations/{'y' * 44}\n")
+    assert box.find(kind="links")[0].page_secrets() == []
+    with pytest.raises(AssertionError, match="wanted 2"):
+        box.wait(2, timeout=0.2, kind="confirm", to="ett@example.org")
+    assert box.wait(1, timeout=0.2, exclude={confirm.name}, kinds=("signup",), to="ett@example.org") == [signup]
+
+
+def test_maildir_reader_refuses_two_links_of_a_kind(tmp_path):
+    import support
+
+    url = support.PUBLIC_URL
+    _deliver(tmp_path, "1700000000.M1P1Q1.host", "signup", "a@example.org", "e",
+             f"{url}/registrations/{'a' * 43}\n{url}/registrations/{'b' * 43}\n")
+    [mail] = support.Maildir(tmp_path).all()
+    with pytest.raises(AssertionError, match="more than one link"):
+        mail.links()
