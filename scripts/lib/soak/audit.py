@@ -52,9 +52,12 @@ EXPECTED = {
     "edit-patch": {200, 412},
     "edit-no-if-match": {428},
     "edit-stale": {412},
-    "signup": {201},
+    "signup": {202},
+    "signup-known": {202},
     "signup-refused": {409, 422},
-    "probe-signup": {201},
+    "probe-signup": {202},
+    "confirm": {200, 409},
+    "late-confirm": {200, 409},
     "cancel": {200},
     "probe-health": {200},
     "outage-health": {200},
@@ -83,6 +86,8 @@ class Context:
     load_ended_monotonic: float
     sink: Sink
     sink_outages: list[dict]
+    hold_seconds: int = 60
+    abandon: int = 0
     findings: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
@@ -185,15 +190,45 @@ def check_server_logs(ctx: Context) -> None:
 # Sign-ups, cancellations, seats
 
 
+# What the soak asked for, per email: the requests, the confirmations, the cancellations.
+REQUEST_KINDS = ("signup", "probe-signup", "signup-known", "signup-refused")
+
+
+def shown(status: str, verified: bool) -> str:
+    """A registration's status as every answer and list shows it (RegistrationStore.decode):
+    a request not confirmed yet is `pending`, whatever place it holds."""
+    return "pending" if not verified and status != "cancelled" else status
+
+
+def registration_rows(ctx: Context) -> list[dict]:
+    open_events = [e["id"] for e in ctx.setup["open_events"]]
+    return [
+        {"event": r[0], "email": r[1].lower(), "status": r[2], "arrival": int(r[3]), "id": r[4],
+         "verified": r[5] == "t", "expires": float(r[6]) if r[6] else None, "updated": float(r[7]),
+         "revision": int(r[8])}
+        for r in psql_rows(
+            ctx.psql,
+            ctx.database_url,
+            "SELECT event_id, coalesce(email, ''), status, arrival, id, verified_at IS NOT NULL, "
+            "coalesce(extract(epoch FROM expires_at)::text, ''), extract(epoch FROM updated_at), revision "
+            f"FROM registrations WHERE event_id = ANY ({uuid_array(open_events)}) OR email LIKE 'soak-%' "
+            "OR email LIKE 'stall-%' ORDER BY arrival",
+        )
+    ]
+
+
 def check_registrations(ctx: Context, records: list[dict]) -> dict:
+    """Requests (202), confirmations (200), cancellations (200) against `registrations`.
+
+    A request is a row at once (a hold: verified_at NULL, status confirmed or waitlisted as
+    the seat it holds, expires_at); its confirmation sets verified_at on that same row; a
+    hold not confirmed in time is cancelled by the server (expireHolds) and the waitlist
+    moves on. So per email: at least one row per acknowledged request and at most one per
+    request that may have been applied; a verified row exactly when a confirmation was sent
+    (and always when one was acknowledged); unverified rows only cancelled once expired."""
     open_events = {e["id"]: e["capacity"] for e in ctx.setup["open_events"]}
-    rows = psql_rows(
-        ctx.psql,
-        ctx.database_url,
-        "SELECT event_id, coalesce(email, ''), status, arrival, id FROM registrations "
-        f"WHERE event_id = ANY ({uuid_array(open_events)}) OR email LIKE 'soak-%' OR email LIKE 'stall-%' "
-        "ORDER BY arrival",
-    )
+    rows = registration_rows(ctx)
+    audit_epoch = time.time()
     capacities = {
         event: (int(capacity) if capacity else None)
         for event, capacity in psql_rows(
@@ -205,82 +240,119 @@ def check_registrations(ctx: Context, records: list[dict]) -> dict:
         if capacities.get(event) != capacity:
             ctx.find(f"event {event}: capacity {capacities.get(event)} in the database, {capacity} when created")
 
-    signups: dict[str, list[dict]] = defaultdict(list)
+    requests: dict[str, list[dict]] = defaultdict(list)
+    confirms: dict[str, list[dict]] = defaultdict(list)
     cancels: dict[str, list[dict]] = defaultdict(list)
     for r in records:
         if "signup" in r:
-            signups[r["signup"]["email"].lower()].append(r)
+            requests[r["signup"]["email"].lower()].append(r)
+        if "confirm" in r:
+            confirms[r["confirm"]["email"].lower()].append(r)
         if "cancel" in r:
             cancels[r["cancel"]["email"].lower()].append(r)
 
-    by_email: dict[str, list[list[str]]] = defaultdict(list)
+    by_email: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
-        by_email[row[1].lower()].append(row)
+        by_email[row["email"]].append(row)
 
-    lost, wrong_event, duplicate, unasked, refused_applied, demoted = [], [], [], [], [], []
+    lost, too_many, wrong_event, duplicate, refused_applied, demoted = [], [], [], [], [], []
+    confirm_lost, confirm_unasked, early_409 = [], [], []
+    holds_overdue, holds_early = [], []
     cancel_lost, cancel_unasked, bad_answer = [], [], []
     acked = maybe = refused = 0
+    confirmed_acked = confirm_expired = abandoned = 0
     promoted = 0
-    for email, attempts in signups.items():
-        ack = [r for r in attempts if r.get("status") == 201]
+    for email, attempts in requests.items():
+        ack = [r for r in attempts if r.get("status") == 202]
         unsure = [r for r in attempts if r["outcome"] in MAYBE]
         present = by_email.get(email, [])
-        if len(present) > 1:
-            duplicate.append((email, [p[2] for p in present]))
         if ack:
-            acked += 1
-            answer = ack[0]
-            if not present:
-                lost.append(describe(answer))
-                continue
-            row = present[0]
-            if row[0] != answer["signup"]["event"]:
-                wrong_event.append((email, row[0], answer["signup"]["event"]))
-            said = (answer.get("answer") or {}).get("status")
-            position = (answer.get("answer") or {}).get("waitlist_position")
-            if said not in ("confirmed", "waitlisted") or (said == "confirmed") != (position is None):
-                bad_answer.append(describe(answer) + f" answer={answer.get('answer')}")
-            if said == "confirmed" and row[2] == "waitlisted":
-                demoted.append((email, row[3]))
-            if said == "waitlisted" and row[2] == "confirmed":
-                promoted += 1
+            acked += len(ack)
         elif unsure:
             maybe += 1
         else:
             refused += 1
             if present:
-                refused_applied.append(describe(attempts[0]) + f" — yet in the database as {present[0][2]}")
-        # Cancellations of this registration.
+                refused_applied.append(describe(attempts[0]) + f" — yet in the database as {present[0]['status']}")
+                continue
+        if len(present) < len(ack):
+            lost.append(f"{email}: {len(ack)} requests answered 202, {len(present)} rows: " + describe(ack[0]))
+        if len(present) > len(ack) + len(unsure):
+            too_many.append(f"{email}: {len(present)} rows for {len(ack)} requests answered 202 and "
+                            f"{len(unsure)} with unknown outcome")
+        events = {r["signup"]["event"] for r in attempts}
+        for row in present:
+            if row["event"] not in events:
+                wrong_event.append((email, row["event"], sorted(events)))
+        verified = [row for row in present if row["verified"]]
+        if sum(1 for row in verified if row["status"] != "cancelled") > 1 or len(verified) > 1:
+            duplicate.append((email, [(row["status"], row["verified"]) for row in present]))
+        # Confirmations.
+        tries = confirms.get(email, [])
+        ok = [r for r in tries if r.get("status") == 200]
+        unsure_confirm = [r for r in tries if r["outcome"] in MAYBE]
+        for r in tries:
+            if r.get("status") == 409:
+                confirm_expired += 1
+                if r["t"] - r["confirm"]["asked"] < ctx.hold_seconds - 1:
+                    early_409.append(describe(r))
+        if ok:
+            confirmed_acked += 1
+            said = (ok[0].get("answer") or {})
+            if said.get("status") not in ("confirmed", "waitlisted") or (
+                    (said.get("status") == "confirmed") != (said.get("waitlist_position") is None)):
+                bad_answer.append(describe(ok[0]) + f" answer={said}")
+            if not verified:
+                confirm_lost.append(describe(ok[0]))
+            else:
+                if said.get("status") == "confirmed" and verified[0]["status"] == "waitlisted":
+                    demoted.append((email, verified[0]["arrival"]))
+                if said.get("status") == "waitlisted" and verified[0]["status"] == "confirmed":
+                    promoted += 1
+        elif ack and not tries:
+            abandoned += 1
+        if verified and not ok and not unsure_confirm:
+            confirm_unasked.append(f"{email}: verified, {[describe(r) for r in tries]}")
+        # Holds never confirmed: they hold their place until they expire, then let go.
+        for row in present:
+            if row["verified"] or row["expires"] is None:
+                continue
+            if row["status"] != "cancelled" and row["expires"] < audit_epoch - 65:
+                holds_overdue.append(f"{email}: {row['status']}, expired {audit_epoch - row['expires']:.0f} s ago")
+            if row["status"] == "cancelled" and row["updated"] < row["expires"] - 0.5:
+                holds_early.append(f"{email}: let go {row['expires'] - row['updated']:.1f} s before its expiry")
+        # Cancellations (of confirmed registrations only: the driver cancels after confirming).
         tries = cancels.get(email, [])
         acked_cancel = [r for r in tries if r.get("status") == 200]
         unsure_cancel = [r for r in tries if r["outcome"] in MAYBE]
         for r in acked_cancel:
             if (r.get("answer") or {}).get("status") != "cancelled":
                 bad_answer.append(describe(r) + f" answer={r.get('answer')}")
-        if present and present[0][2] == "cancelled" and not acked_cancel and not unsure_cancel:
+        if verified and verified[0]["status"] == "cancelled" and not acked_cancel and not unsure_cancel:
             cancel_unasked.append((email, [describe(r) for r in tries]))
-        if acked_cancel and present and present[0][2] != "cancelled":
-            cancel_lost.append((email, present[0][2], describe(acked_cancel[0])))
-    for email in by_email:
-        if email not in signups:
-            unasked.append((email, by_email[email][0][2]))
+        if acked_cancel and not (verified and verified[0]["status"] == "cancelled"):
+            cancel_lost.append((email, [(row["status"], row["verified"]) for row in present],
+                                describe(acked_cancel[0])))
+    unasked = [(email, rs[0]["status"]) for email, rs in by_email.items() if email not in requests]
 
-    # Seats: capacity and arrival order, per event.
+    # Seats: capacity and arrival order, per event, holds counted as the place they hold
+    # (RegistrationStore.request: a hold is a row with the status of its seat).
     over, disorder = [], []
     counts: dict[str, Counter] = {}
-    by_event: dict[str, list[list[str]]] = defaultdict(list)
+    by_event: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
-        by_event[row[0]].append(row)
+        by_event[row["event"]].append(row)
     for event, capacity in open_events.items():
-        regs = sorted(by_event.get(event, []), key=lambda r: int(r[3]))
-        counts[event] = Counter(r[2] for r in regs)
-        live = [r for r in regs if r[2] != "cancelled"]
-        confirmed = sum(1 for r in live if r[2] == "confirmed")
+        regs = sorted(by_event.get(event, []), key=lambda r: r["arrival"])
+        counts[event] = Counter(shown(r["status"], r["verified"]) for r in regs)
+        counts[event]["held seats"] += sum(1 for r in regs if not r["verified"] and r["status"] == "confirmed")
+        live = [r for r in regs if r["status"] != "cancelled"]
+        confirmed = sum(1 for r in live if r["status"] == "confirmed")
         if confirmed > capacity:
             over.append((event, confirmed, capacity))
         seats = min(capacity, len(live))
         expected = ["confirmed"] * seats + ["waitlisted"] * (len(live) - seats)
-        actual = [r[2] for r in live]
+        actual = [r["status"] for r in live]
         if actual != expected:
             first = next(i for i, (a, b) in enumerate(zip(actual, expected)) if a != b)
             disorder.append((event, capacity, f"arrival #{first + 1} of {len(live)} live is {actual[first]}, "
@@ -290,41 +362,36 @@ def check_registrations(ctx: Context, records: list[dict]) -> dict:
         if items:
             ctx.find(f"{text}: {len(items)}: " + "; ".join(str(i) for i in items[:5]))
 
-    # A sign-up writes three rows in one transaction: the attendee (one per email), a
-    # calendar link, the registration. Each soak email signs up once: one of each, or none.
-    # Each sign-up and promotion message mints one more calendar link when it is rendered
-    # (OutboxStore), and the audit runs once the outbox has drained: so 1 + those messages.
-    partial = [
-        f"{email}: {registrations} registrations, attendee {'yes' if attendee else 'no'}, {links} calendar links "
-        f"(1 + {minted} minted by messages expected)"
-        for email, registrations, attendee, links, minted in (
-            (row[0], int(row[1]), row[2] == "t", int(row[3]), int(row[4]))
-            for row in psql_rows(
-                ctx.psql,
-                ctx.database_url,
-                "WITH r AS (SELECT lower(email) AS e, count(*) AS n FROM registrations"
-                "  WHERE email LIKE 'soak-%' OR email LIKE 'stall-%' GROUP BY 1),"
-                " a AS (SELECT lower(a.email) AS e, count(c.token_hash) AS links FROM attendees a"
-                "  LEFT JOIN calendar_tokens c ON c.attendee_id = a.id"
-                "  WHERE a.email LIKE 'soak-%' OR a.email LIKE 'stall-%' GROUP BY 1),"
-                " m AS (SELECT lower(recipient) AS e, count(*) AS n FROM mail_outbox"
-                "  WHERE kind IN ('signup', 'promotion') AND message_id IS NOT NULL"
-                "  AND (recipient LIKE 'soak-%' OR recipient LIKE 'stall-%') GROUP BY 1)"
-                " SELECT coalesce(r.e, a.e), coalesce(r.n, 0), a.e IS NOT NULL, coalesce(a.links, 0),"
-                " coalesce(m.n, 0) FROM r FULL JOIN a ON a.e = r.e LEFT JOIN m ON m.e = coalesce(r.e, a.e)",
-            )
-        )
-        if (registrations, attendee, links) != (1, True, 1 + minted)
-    ]
-    report(partial, "half-applied sign-ups (registration, attendee and calendar link not all there)")
+    # The attendee: made when an address is proven (a confirmation), never for a hold, so a
+    # request with someone's address ties nothing to them.
+    attendees = {
+        row[0] for row in psql_rows(
+            ctx.psql, ctx.database_url,
+            "SELECT lower(email) FROM attendees WHERE email LIKE 'soak-%' OR email LIKE 'stall-%'")
+    }
+    proven = {row["email"] for row in rows if row["verified"]}
+    partial = [f"{e}: confirmed, no attendee" for e in sorted(proven - attendees)]
+    partial += [f"{e}: an attendee, never confirmed" for e in sorted(attendees - proven)]
+    linked_holds = psql_rows(
+        ctx.psql, ctx.database_url,
+        "SELECT count(*) FROM registrations WHERE verified_at IS NULL AND attendee_id IS NOT NULL")[0][0]
+    if linked_holds != "0":
+        partial.append(f"{linked_holds} unconfirmed requests linked to an attendee")
+    report(partial, "attendees that do not follow the confirmations")
 
-    report(lost, "LOST: acknowledged sign-ups (201) not in the database")
-    report(wrong_event, "acknowledged sign-ups on another event (email, in db, answered)")
-    report(duplicate, "emails registered more than once")
-    report(refused_applied, "sign-ups refused or never sent, yet present (half-applied)")
+    report(lost, "LOST: acknowledged requests (202) not in the database")
+    report(too_many, "more registrations than requests that may have been applied")
+    report(wrong_event, "registrations on another event than requested (email, in db, requested)")
+    report(duplicate, "emails confirmed more than once on an event")
+    report(refused_applied, "requests refused or never sent, yet present (half-applied)")
     report(unasked, "registrations no request asked for")
+    report(confirm_lost, "LOST: acknowledged confirmations (200) whose registration is not confirmed")
+    report(confirm_unasked, "registrations confirmed without a confirmation that may have been applied")
+    report(early_409, "confirmations answered 409 (expired) before the hold ran out")
+    report(holds_overdue, "holds still holding their place over a minute after they expired")
+    report(holds_early, "holds let go before they expired, with no cancellation")
     report(demoted, "answered confirmed, now waitlisted")
-    report(cancel_lost, "LOST: acknowledged cancellations not cancelled (email, status, request)")
+    report(cancel_lost, "LOST: acknowledged cancellations not cancelled (email, rows, request)")
     report(cancel_unasked, "cancelled without an acknowledged or unknown-outcome cancellation")
     report(bad_answer, "answers that contradict themselves")
     report(over, "events over capacity (event, confirmed, capacity)")
@@ -335,24 +402,36 @@ def check_registrations(ctx: Context, records: list[dict]) -> dict:
         1 for tries in cancels.values()
         if not any(r.get("status") == 200 for r in tries) and any(r["outcome"] in MAYBE for r in tries)
     )
+    via = Counter((r.get("cancel") or {}).get("via") for tries in cancels.values() for r in tries
+                  if r.get("status") == 200)
     totals = Counter()
     for c in counts.values():
         totals.update(c)
+    expired_holds = sum(1 for row in rows if not row["verified"] and row["status"] == "cancelled")
     ctx.checks.append(
-        f"sign-ups: {acked} acknowledged, all present: {'yes' if not lost else 'NO'}; "
-        f"{maybe} with unknown outcome ({sum(1 for e in signups if e in by_email and not any(r.get('status') == 201 for r in signups[e]))} of them applied); "
-        f"{refused} refused or not sent, none applied: {'yes' if not refused_applied else 'NO'}; "
-        f"half-applied: {len(partial)}"
+        f"requests: {acked} acknowledged (202), all present: {'yes' if not lost else 'NO'}; "
+        f"{maybe} addresses with unknown outcome only; {refused} refused or not sent, none applied: "
+        f"{'yes' if not refused_applied else 'NO'}; attendees only for confirmed addresses: "
+        f"{'yes' if not partial else 'NO'}"
     )
     ctx.checks.append(
-        f"cancellations: {cancel_acked} acknowledged, all cancelled: {'yes' if not cancel_lost else 'NO'}; "
-        f"{cancel_maybe} with unknown outcome; {promoted} acknowledged as waitlisted were promoted"
+        f"confirmations: {confirmed_acked} acknowledged (200), all confirmed: {'yes' if not confirm_lost else 'NO'}; "
+        f"{confirm_expired} answered 409 (expired), none early: {'yes' if not early_409 else 'NO'}; "
+        f"{abandoned} requests left unconfirmed on purpose (SOAK_ABANDON {ctx.abandon}%, and the probes'); "
+        f"{expired_holds} holds expired, none early: {'yes' if not holds_early else 'NO'}, none overdue: "
+        f"{'yes' if not holds_overdue else 'NO'} (hold {ctx.hold_seconds} s)"
+    )
+    ctx.checks.append(
+        f"cancellations: {cancel_acked} acknowledged ({via.get('signup-mail', 0)} with the sign-up mail's link, "
+        f"{via.get('confirm-link', 0)} with the confirm link), all cancelled: {'yes' if not cancel_lost else 'NO'}; "
+        f"{cancel_maybe} with unknown outcome; {promoted} confirmed as waitlisted were promoted"
     )
     ctx.checks.append(
         f"seats: {len(open_events)} events, {totals['confirmed']} confirmed, {totals['waitlisted']} waitlisted, "
-        f"{totals['cancelled']} cancelled; over capacity: {len(over)}; waitlist order broken: {len(disorder)}"
+        f"{totals['pending']} pending ({totals['held seats']} of them holding a seat), {totals['cancelled']} "
+        f"cancelled; over capacity: {len(over)}; waitlist order broken: {len(disorder)}"
     )
-    return {"rows": rows, "by_email": by_email, "signups": signups}
+    return {"rows": rows, "by_email": by_email, "requests": requests, "confirms": confirms}
 
 
 # ------------------------------------------------------------------------------------------
@@ -469,9 +548,9 @@ def check_edits(ctx: Context, records: list[dict]) -> None:
 
 def check_views(ctx: Context, client: Client, regs: dict, records: list[dict]) -> None:
     auth = {"Authorization": f"Bearer {ctx.token}", "Accept": "application/json"}
-    by_event: dict[str, list[list[str]]] = defaultdict(list)
+    by_event: dict[str, list[dict]] = defaultdict(list)
     for row in regs["rows"]:
-        by_event[row[0]].append(row)
+        by_event[row["event"]].append(row)
     wrong = []
     for index, event in enumerate(ctx.setup["open_events"]):
         server = ctx.servers[index % 2]
@@ -481,32 +560,42 @@ def check_views(ctx: Context, client: Client, regs: dict, records: list[dict]) -
             wrong.append(f"{describe(answer.record)}")
             continue
         listing = json.loads(answer.body)
-        rows = sorted(by_event.get(event["id"], []), key=lambda r: int(r[3]))
+        rows = sorted(by_event.get(event["id"], []), key=lambda r: r["arrival"])
         listed = [(i["email"].lower(), i["status"]) for i in listing["items"]]
-        if listed != [(r[1].lower(), r[2]) for r in rows]:
+        if listed != [(r["email"], shown(r["status"], r["verified"])) for r in rows]:
             wrong.append(f"organiser's list of {event['id']} differs from the database")
-        waiting = [i["waitlist_position"] for i in listing["items"] if i["status"] == "waitlisted"]
-        if waiting != list(range(1, len(waiting) + 1)):
-            wrong.append(f"organiser's list of {event['id']}: waitlist positions {waiting[:10]}...")
-    # Attendees' own links, a sample.
-    acked = [r for r in records if r.get("status") == 201 and (r.get("answer") or {}).get("cancel_url")]
+        # Waitlist positions count every place on the waitlist, holds included.
+        rank, want = 0, []
+        for r in rows:
+            if r["status"] == "waitlisted":
+                rank += 1
+            want.append(rank if r["status"] == "waitlisted" and r["verified"] else None)
+        got = [i.get("waitlist_position") if i["status"] == "waitlisted" else None for i in listing["items"]]
+        if len(got) == len(want) and got != want:
+            wrong.append(f"organiser's list of {event['id']}: waitlist positions {got[:10]}..., expected {want[:10]}...")
+        counts = listing.get("counts", {})
+        expect = Counter(shown(r["status"], r["verified"]) for r in rows)
+        if any(counts.get(k, 0) != expect.get(k, 0) for k in ("confirmed", "waitlisted", "cancelled", "pending")):
+            wrong.append(f"headcounts of {event['id']}: {counts}, the database {dict(expect)}")
+    # The registration pages' API (the confirm link opens the registration), a sample.
+    acked = [r for r in records if r.get("kind") in ("confirm", "late-confirm") and r.get("status") == 200]
     sample = random.Random(7).sample(acked, min(150, len(acked)))
-    status_of = {row[1].lower(): row[2] for row in regs["rows"]}
+    status_of = {row["email"]: shown(row["status"], row["verified"]) for row in regs["rows"] if row["verified"]}
     looked = 0
     for index, r in enumerate(sample):
-        secret = r["answer"]["cancel_url"].rsplit("/", 1)[-1]
+        secret = r["path"].split("/")[-2]
+        email = r["confirm"]["email"].lower()
         answer = client.send(ctx.servers[index % 2], "audit", "GET", f"/api/v1/registrations/{secret}",
                              headers={"Accept": "application/json"}, worker="audit")
         looked += 1
         said = answer.json() or {}
-        if answer.status != 200 or said.get("status") != status_of.get(r["signup"]["email"].lower()):
-            wrong.append(f"attendee link of {r['signup']['email']}: {answer.status} {said} vs database "
-                         f"{status_of.get(r['signup']['email'].lower())}")
+        if answer.status != 200 or said.get("status") != status_of.get(email):
+            wrong.append(f"confirm link of {email}: {answer.status} {said} vs database {status_of.get(email)}")
     if wrong:
         ctx.find(f"API views disagree with the database: {len(wrong)}: " + "; ".join(wrong[:5]))
     ctx.checks.append(
-        f"views: {len(ctx.setup['open_events'])} organiser lists and {looked} attendee links agree with the "
-        f"database: {'yes' if not wrong else 'NO'}"
+        f"views: {len(ctx.setup['open_events'])} organiser lists (statuses, pending apart, positions, headcounts) "
+        f"and {looked} confirm links agree with the database: {'yes' if not wrong else 'NO'}"
     )
 
 

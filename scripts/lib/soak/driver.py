@@ -54,7 +54,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import audit  # noqa: E402
-from soaklib import MAYBE, Client, RequestLog, Server, Sink, env_int, free_port, now_iso  # noqa: E402
+from soaklib import MAYBE, Client, Mailbox, RequestLog, Server, Sink, env_int, free_port, now_iso  # noqa: E402
 
 GENERATED_YEAR = 2026
 OPEN_YEAR = 2027
@@ -66,7 +66,9 @@ STALL_SLACK = 5.0
 
 # The load mix: weights of operations (about percent).
 # "refused": sign-ups that must be refused (4xx), for which no mail may go out.
-MIX = [("feed", 40), ("page", 15), ("edit", 10), ("signup", 25), ("cancel", 10), ("refused", 3)]
+# "known": a request again for an address confirmed on that event (it must get an "already"
+# mail and change nothing it sees).
+MIX = [("feed", 40), ("page", 15), ("edit", 10), ("signup", 23), ("cancel", 10), ("refused", 3), ("known", 2)]
 
 
 def log(message: str) -> None:
@@ -88,8 +90,16 @@ class Driver:
         self.lock = threading.Lock()
         self.findings: list[str] = []
         self.counter = 0
-        # Acknowledged sign-ups that may be cancelled: email -> (event, secret).
+        # Confirmed sign-ups that may be cancelled or asked for again: email -> (event, the
+        # confirm secret).
         self.cancellable: dict[str, tuple[str, str]] = {}
+        # Acknowledged requests whose confirm mail did not come while a fault was in the way:
+        # (email, event, t of the request), confirmed once the load has stopped.
+        self.confirm_later: list[tuple[str, str, float]] = []
+        # The 202 answer of each event: every request to it must get the same bytes.
+        self.requested_body: dict[str, bytes] = {}
+        # [injected, recovered or None] of each fault, for judging a mail that is late.
+        self.fault_windows: list[list] = []
         self.cancelling: set[str] = set()
         self.etags: dict[str, str] = {}
         self.faults: list[dict] = []
@@ -100,13 +110,23 @@ class Driver:
         env["DATABASE_URL"] = args.database_url
         env["ALMEDALEN_PUBLIC_URL"] = "https://almedalen.test"
         env["ALMEDALEN_SIGNUPS_PER_CLIENT"] = "1000000000"
-        env["ALMEDALEN_SIGNUPS_PER_EMAIL"] = "1000000000"
+        # How long a request holds its place unconfirmed (the server's minimum is 60 s): in a
+        # long soak the abandoned ones expire under load and the waitlists move on.
+        self.hold_seconds = env_int("SOAK_HOLD_SECONDS", 60)
+        env["ALMEDALEN_SIGNUP_HOLD_SECONDS"] = str(self.hold_seconds)
+        env.pop("ALMEDALEN_SIGNUPS_PER_EMAIL", None)
+        # Percent of the load's requests never confirmed (their holds must expire), and how
+        # long a worker waits for the confirm mail.
+        self.abandon = env_int("SOAK_ABANDON", 10)
+        self.confirm_wait = float(env_int("SOAK_CONFIRM_WAIT", 10))
         env.pop("ALMEDALEN_FEED_CACHE", None)
         pid_file = self.logdir / "pids"
         # The mail: every server sends to the sink, retries quickly, and coalesces briefly.
         self.sink = Sink(args.sink_python, args.sink_script, free_port(), self.logdir / "mail",
                          self.logdir / "sink.log", pid_file, args.root)
         self.sink_outages: list[dict] = []
+        self.mailbox = Mailbox(self.sink)
+        self.mailbox_stop = threading.Event()
         env["ALMEDALEN_MAIL"] = f"smtp://127.0.0.1:{self.sink.port}"
         env["ALMEDALEN_MAIL_BACKOFF"] = os.environ.get("SOAK_MAIL_BACKOFF", "").strip() or "2,5"
         env["ALMEDALEN_MAIL_POLL_MS"] = "200"
@@ -400,40 +420,127 @@ class Driver:
             name = "Å" * 201
         else:
             email = f"soak-{self.run_id}-{number}@example"
-        note = {"signup": {"event": event, "email": email}, "refusal": how}
+        note = {"signup": {"event": event, "email": email, "refused": how}}
         return self.client.send(
             server, "signup-refused", "POST", f"/api/v1/events/{event}/registrations",
             {"name": name, "email": email}, {"Accept": "application/json"}, note=note, worker=worker,
         )
 
-    def sign_up(self, rng: random.Random, server: Server, worker: str, kind: str = "signup"):
-        """One sign-up with a new email: (acknowledged with a proper answer, the answer)."""
+    def request(self, server: Server, worker: str, kind: str, event: str, email: str, name: str):
+        """POST /api/v1/events/{event}/registrations; a 202 must carry the same bytes for every
+        address (new or known): the first one of each event is the reference."""
+        note = {"signup": {"event": event, "email": email}}
+        if kind == "signup-known":
+            note["signup"]["known"] = True
+        answer = self.client.send(
+            server, kind, "POST", f"/api/v1/events/{event}/registrations", {"name": name, "email": email},
+            {"Accept": "application/json"}, note=note, worker=worker,
+        )
+        if answer.status == 202:
+            with self.lock:
+                reference = self.requested_body.setdefault(event, answer.body)
+            data = answer.json() or {}
+            if answer.body != reference or data.get("event_id") != event or set(data) != {"event_id", "detail"}:
+                self.finding(f"request {answer.record['id']}: the 202 of a request differs from the first one of "
+                             f"its event: {answer.body[:200]!r} vs {reference[:200]!r}")
+        return answer
+
+    def fault_near(self, start: float, end: float) -> bool:
+        """Whether a fault was in progress, or recovered within 10 s (a backoff of the mail),
+        between `start` and `end`."""
+        with self.lock:
+            windows = [list(w) for w in self.fault_windows]
+        return any(w[0] <= end and (w[1] is None or w[1] + 10 >= start) for w in windows)
+
+    def sign_up(self, rng: random.Random, server: Server, worker: str, kind: str = "signup",
+                confirm: bool = True):
+        """One request with a new email, then, as its address would: the confirm mail from the
+        sink, and the confirm (POST) of its link. (acknowledged with 202, the answer)."""
         event = rng.choice(self.setup["open_events"])
         number = self.next_number()
         email = f"soak-{self.run_id}-{number}@example.org"
-        body = {"name": f"Soak Deltagare {number}", "email": email}
-        note = {"signup": {"event": event["id"], "email": email}}
-        answer = self.client.send(
-            server,
-            kind,
-            "POST",
-            f"/api/v1/events/{event['id']}/registrations",
-            body,
-            {"Accept": "application/json"},
-            note=note,
-            worker=worker,
-        )
-        if answer.status == 201:
-            data = answer.json() or {}
-            url = data.get("cancel_url", "")
-            secret = url.rsplit("/", 1)[-1]
-            if not url.startswith("https://almedalen.test/api/v1/registrations/") or len(secret) != 43:
-                self.finding(f"request {answer.record['id']}: sign-up 201 without a proper cancel_url: {data}")
-                return False, answer
-            with self.lock:
-                self.cancellable[email] = (event["id"], secret)
+        answer = self.request(server, worker, kind, event["id"], email, f"Soak Deltagare {number}")
+        if answer.status != 202:
+            return False, answer
+        if not confirm or rng.randrange(100) < self.abandon:
+            return True, answer  # never confirmed: the hold must expire
+        asked = self.t()
+        mail = self.mailbox.wait(email, "confirm", event["id"], self.confirm_wait)
+        if mail is None:
+            if self.fault_near(asked, self.t()) or self.stop.is_set():
+                with self.lock:
+                    self.confirm_later.append((email, event["id"], asked))
+            else:
+                self.finding(f"request {answer.record['id']}: no confirm mail to {email} at the sink within "
+                             f"{self.confirm_wait:.0f} s, with no fault in the way")
             return True, answer
-        return False, answer
+        self.confirm(rng, email, event["id"], mail, asked, worker, "confirm")
+        return True, answer
+
+    def confirm(self, rng: random.Random, email: str, event: str, mail: dict, asked: float, worker: str,
+                kind: str):
+        """POST /api/v1/registrations/{secret}/confirm with the confirm mail's link, retried
+        as a client would while the answer is 503 or lost (confirming again is harmless)."""
+        if len(mail["secrets"]) != 1:
+            self.finding(f"confirm mail {mail['file']} to {email}: {len(mail['secrets'])} registration links, not 1")
+            if not mail["secrets"]:
+                return None
+        secret = mail["secrets"][0]
+        note = {"confirm": {"event": event, "email": email, "asked": asked}}
+        answer = None
+        for attempt in range(6):
+            server = rng.choice(self.servers)
+            answer = self.client.send(server, kind, "POST", f"/api/v1/registrations/{secret}/confirm",
+                                      headers={"Accept": "application/json"}, note=note, worker=worker)
+            if answer.status is not None and answer.status != 503:
+                break
+            time.sleep(0.5 + attempt * 0.5)
+        if answer.status == 200:
+            said = (answer.json() or {}).get("status")
+            if said not in ("confirmed", "waitlisted"):
+                self.finding(f"request {answer.record['id']}: confirm answered 200 with status {said}")
+            with self.lock:
+                self.cancellable[email] = (event, secret)
+        elif answer.status == 409 and answer.record["t"] - asked < self.hold_seconds - 1:
+            self.finding(f"request {answer.record['id']}: confirm answered 409 {answer.record['t'] - asked:.1f} s "
+                         f"after the request, before its hold of {self.hold_seconds} s ran out")
+        return answer
+
+    def confirm_deferred(self) -> None:
+        """After the load: the requests whose confirm mail was late (a fault), confirmed now if
+        the mail has come (waiting for it as long as the outbox may take to drain)."""
+        with self.lock:
+            pending = list(self.confirm_later)
+            self.confirm_later.clear()
+        if not pending:
+            return
+        limit = float(os.environ.get("SOAK_MAIL_DRAIN", "").strip() or 180)
+        deadline = time.monotonic() + limit
+        rng = random.Random(self.seed + 1)
+        done = 0
+        for email, event, asked in pending:
+            mail = self.mailbox.wait(email, "confirm", event, max(0.0, deadline - time.monotonic()))
+            if mail is not None:
+                self.confirm(rng, email, event, mail, asked, "late", "late-confirm")
+                done += 1
+        log(f"confirmed {done} of {len(pending)} requests whose confirm mail came late (a fault in the way)")
+
+    def op_known(self, rng: random.Random, server: Server, worker: str):
+        """A request again for an address confirmed on that event: 202, the same bytes; the
+        address gets an "already" mail and nothing else changes."""
+        with self.lock:
+            candidates = [e for e in self.cancellable if e not in self.cancelling]
+            email = rng.choice(candidates) if candidates else None
+            if email:
+                self.cancelling.add(email)  # not cancelled meanwhile: it must stay "known"
+                event, _ = self.cancellable[email]
+        if not email:
+            return self.op_signup(rng, server, worker)
+        try:
+            return self.request(server, worker, "signup-known", event, email, "Soak Deltagare igen")
+        finally:
+            with self.lock:
+                self.cancelling.discard(email)
 
     def op_cancel(self, rng: random.Random, server: Server, worker: str) -> None:
         with self.lock:
@@ -444,7 +551,13 @@ class Driver:
                 event, secret = self.cancellable[email]
         if not email:
             return self.op_signup(rng, server, worker)
-        note = {"cancel": {"event": event, "email": email}}
+        # The cancel link of the sign-up mail when it has come; else the confirm link, which
+        # opens the same registration.
+        mail = self.mailbox.find(email, "signup", event)
+        via = "confirm-link"
+        if mail is not None and mail["secrets"]:
+            secret, via = mail["secrets"][0], "signup-mail"
+        note = {"cancel": {"event": event, "email": email, "via": via}}
         answer = self.client.send(
             server, "cancel", "DELETE", f"/api/v1/registrations/{secret}", headers={"Accept": "application/json"},
             note=note, worker=worker,
@@ -496,8 +609,10 @@ class Driver:
 
     def inject(self, kind: str) -> None:
         fault = {"kind": kind, "injected": self.t(), "at": now_iso()}
+        window = [fault["injected"], None]
         with self.lock:
             self.fault_now = fault
+            self.fault_windows.append(window)
         log(f"fault at {fault['injected']:.1f} s: {kind}")
         if kind == "pg_restart":
             fault["pg_ctl_s"] = round(self.pg("restart"), 2)
@@ -529,6 +644,7 @@ class Driver:
         with self.lock:
             self.fault_now = None
             self.faults.append(fault)
+            window[1] = self.t()
         log(
             f"fault {kind}: lifted at {fault['lifted']:.1f} s, recovered "
             + (f"{fault['recovery_s']} s after injection" if recovered is not None else "never")
@@ -567,14 +683,14 @@ class Driver:
                 answer = self.probe_client.send(server, "outage-health", "GET", "/healthz", worker="faults")
                 key = str(answer.status if answer.status is not None else answer.outcome)
                 healthz[key] = healthz.get(key, 0) + 1
-                ok, answer = self.sign_up(rng, server, "faults", kind="probe-signup")
+                ok, answer = self.sign_up(rng, server, "faults", kind="probe-signup", confirm=False)
                 key = str(answer.status if answer.status is not None else answer.outcome)
                 signups[key] = signups.get(key, 0) + 1
             time.sleep(0.5)
         outage["up_epoch"] = time.time()
         outage["restart_s"] = round(self.sink.start(), 2)
         outage.update(healthz=healthz, signups=signups, seconds=seconds)
-        if set(healthz) != {"200"} or set(signups) != {"201"}:
+        if set(healthz) != {"200"} or set(signups) != {"202"}:
             self.finding(f"while the SMTP sink was down: GET /healthz answered {healthz}, sign-ups {signups} "
                          "(mail must not matter to either)")
         with self.lock:
@@ -591,7 +707,8 @@ class Driver:
                 self.probe_client.send(s, "probe-health", "GET", "/healthz", worker="probe").status == 200
                 for s in self.servers
             )
-            if healthy and all(self.sign_up(rng, s, "probe", kind="probe-signup")[0] for s in self.servers):
+            if healthy and all(self.sign_up(rng, s, "probe", kind="probe-signup", confirm=False)[0]
+                               for s in self.servers):
                 return self.t()
             time.sleep(0.1)
         return None
@@ -715,6 +832,7 @@ class Driver:
 
     def run(self) -> int:
         self.sink.start()
+        threading.Thread(target=self.mailbox.run, args=(self.mailbox_stop,), name="mailbox", daemon=True).start()
         for server in self.servers:
             server.start()
         log(
@@ -762,6 +880,8 @@ class Driver:
         if not self.sink.alive():
             self.finding("the SMTP sink was down at the end of the load; starting it for the audit")
             self.sink.start()
+        self.confirm_deferred()
+        self.reqlog.flush()
         return audit.run(
             audit.Context(
                 logdir=self.logdir,
@@ -782,11 +902,14 @@ class Driver:
                 sink_outages=self.sink_outages,
                 workers=workers,
                 command=self.args.command,
+                hold_seconds=self.hold_seconds,
+                abandon=self.abandon,
             )
         )
 
     def shutdown(self) -> dict[str, int | None]:
         self.stop.set()
+        self.mailbox_stop.set()
         codes = {}
         for server in self.servers:
             codes[server.name] = server.stop()

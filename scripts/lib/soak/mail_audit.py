@@ -54,7 +54,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from soaklib import psql_rows
+from soaklib import MAYBE, psql_rows
 
 SUMMARY = re.compile(r"^pending=(\d+) failed=(\d+) sent=(\d+) oldest_pending_age_s=(\S+)\s*$")
 RESULT = re.compile(r"\bresult=(\w+)")
@@ -212,72 +212,97 @@ def check(ctx, client, records: list[dict]) -> None:
     rows = psql_rows(
         ctx.psql,
         ctx.database_url,
-        "SELECT event_id, lower(email), status, revision FROM registrations "
+        "SELECT event_id, lower(email), status, revision, verified_at IS NOT NULL, "
+        "expires_at IS NOT NULL AND status = 'cancelled' AND verified_at IS NULL FROM registrations "
         "WHERE email LIKE 'soak-%' OR email LIKE 'stall-%'",
     )
-    answered: dict[str, dict] = {}
-    attempted: dict[str, list[dict]] = defaultdict(list)
+    attempted: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    confirmed_answer: dict[str, dict] = {}
     for r in records:
         if "signup" in r:
-            attempted[r["signup"]["email"].lower()].append(r)
-            if r.get("status") == 201:
-                answered[r["signup"]["email"].lower()] = r
+            attempted[(r["signup"]["email"].lower(), r["signup"]["event"])].append(r)
+        if "confirm" in r and r.get("status") == 200:
+            confirmed_answer[r["confirm"]["email"].lower()] = r.get("answer") or {}
+    by_key: dict[tuple[str, str], list[list[str]]] = defaultdict(list)
+    for row in rows:
+        by_key[(row[1], row[0])].append(row)
     registered = {row[1] for row in rows}
 
-    # How many promotions a registration had, by its revision: one for a promotion, one for
-    # the cancellation (RegistrationStore). Trusted only if it holds wherever the history is
-    # known: answered confirmed (never promoted), answered waitlisted and confirmed now (once).
-    def promoted_by_revision(status: str, revision: str) -> int:
-        return int(revision) - (1 if status == "cancelled" else 0)
-
-    def said_of(address: str) -> str | None:
-        return ((answered.get(address) or {}).get("answer") or {}).get("status")
-
-    revision_tells = all(
-        promoted_by_revision(status, revision) in (0, 1)
-        and not (said_of(address) == "confirmed" and promoted_by_revision(status, revision) != 0)
-        and not (said_of(address) == "waitlisted" and status == "confirmed"
-                 and promoted_by_revision(status, revision) != 1)
-        and not (status == "waitlisted" and promoted_by_revision(status, revision) != 0)
-        for _, address, status, revision in rows
-    )
-
     expected_keys: set[tuple[str, str, str]] = set()
-    signup_wrong, subject_wrong, links = [], [], []
+    request_wrong, signup_wrong, subject_wrong, links = [], [], [], []
     promotion_wrong, cancel_wrong = [], []
-    promotions = promotions_maybe = promotions_maybe_sent = cancellations = 0
-    for event, address, status, revision in rows:
+    requests_acked = confirm_mails = already_mails = 0
+    promotions = promotions_maybe = promotions_maybe_sent = cancellations = signups = 0
+    for (address, event), present in by_key.items():
+        tries = attempted.get((address, event), [])
+        first = [r for r in tries if not r["signup"].get("known")]
+        again = [r for r in tries if r["signup"].get("known")]
+        expired = sum(1 for row in present if row[5] == "t")
+        # Each request: one mail, `confirm` (to confirm it) or `already` (signed up before:
+        # its links). At least one per 202, at most one per request that may have been
+        # applied; one fewer per hold that expired (a confirm not yet rendered is dropped).
+        n_confirm = len(got.get((address, event, "confirm"), []))
+        n_already = len(got.get((address, event, "already"), []))
+        for kind, n, asked in (("confirm", n_confirm, first), ("already", n_already, again)):
+            ack = sum(1 for r in asked if r.get("status") == 202)
+            may = sum(1 for r in asked if r["outcome"] in MAYBE)
+            low = max(0, ack - (expired if kind == "confirm" else 0))
+            if not low <= n <= ack + may:
+                request_wrong.append(f"{address} on {event}: {n} {kind} messages for {ack} requests answered 202 "
+                                     f"({may} with unknown outcome, {expired} holds expired)")
+            if n:
+                expected_keys.add((address, event, kind))
+            requests_acked += ack
+        confirm_mails += n_confirm
+        already_mails += n_already
+        for kind in ("confirm", "already"):
+            for mid in got.get((address, event, kind), []):
+                found = CANCEL_LINK.findall(unique[mid]["text"])
+                links.append((address, event, kind, found[0] if found else None, unique[mid]["file"]))
+                if unique[mid]["method"] is not None:
+                    request_wrong.append(f"{address}: a {kind} message with a calendar attachment")
+        # The sign-up: the confirmed registration (one per address and event, or none).
+        verified = [row for row in present if row[4] == "t"]
         key = (address, event, "signup")
-        expected_keys.add(key)
         n = len(got.get(key, []))
-        if n != 1:
-            signup_wrong.append(f"{address} on {event}: {n} sign-up messages")
-        answer = answered.get(address)
-        said = (answer.get("answer") or {}) if answer else {}
-        if answer and n >= 1:
+        if n != len(verified[:1]) or len(verified) > 1:
+            signup_wrong.append(f"{address} on {event}: {n} sign-up messages, {len(verified)} confirmed")
+        if n:
+            expected_keys.add(key)
+        if not verified:
+            continue
+        signups += 1
+        _, _, status, revision, _, _ = verified[0]
+        said = confirmed_answer.get(address)
+        at_confirm = None  # the status when it was confirmed, as its sign-up message says
+        if n >= 1:
             info = unique[got[key][0]]
-            if said.get("status") == "confirmed":
-                want = "Anmälan bekräftad: "
-            else:
-                want = f"Du står på väntelistan (plats {said.get('waitlist_position')}): "
-            if not info["subject"].startswith(want):
-                subject_wrong.append(f"{address}: answered {said.get('status')} {said.get('waitlist_position')}, "
-                                     f"subject {info['subject'][:80]!r}")
+            at_confirm = "waitlisted" if info["subject"].startswith("Du står på väntelistan") else "confirmed"
+            if said:
+                if said.get("status") == "confirmed":
+                    want = "Anmälan bekräftad: "
+                else:
+                    want = f"Du står på väntelistan (plats {said.get('waitlist_position')}): "
+                if not info["subject"].startswith(want):
+                    subject_wrong.append(f"{address}: confirm answered {said.get('status')} "
+                                         f"{said.get('waitlist_position')}, subject {info['subject'][:80]!r}")
             found = CANCEL_LINK.findall(info["text"])
-            links.append((address, event, status, found[0] if found else None, info["file"]))
+            links.append((address, event, "signup", found[0] if found else None, info["file"]))
             if info["method"] != "REQUEST":
                 signup_wrong.append(f"{address}: sign-up message with calendar method {info['method']}")
-        # Promotion.
+        elif said:
+            at_confirm = said.get("status")
+        # Promotion: a message only for a place won after confirming (a hold promoted before
+        # is told so by its sign-up message). Waitlisted when confirmed, it was never promoted
+        # before (no one is demoted), so its revision counts the promotions after, plus one
+        # for a cancellation.
         key = (address, event, "promotion")
         n = len(got.get(key, []))
-        if said.get("status") == "confirmed":
+        after = int(revision) - (1 if status == "cancelled" else 0)
+        if at_confirm == "confirmed" or status == "waitlisted":
             want_n = {0}
-        elif status == "waitlisted":
-            want_n = {0}
-        elif revision_tells:
-            want_n = {promoted_by_revision(status, revision)}
-        elif status == "confirmed" and said.get("status") == "waitlisted":
-            want_n = {1}
+        elif at_confirm == "waitlisted" and after in (0, 1):
+            want_n = {after}
         else:
             want_n = {0, 1}
         if want_n == {0, 1}:
@@ -288,7 +313,7 @@ def check(ctx, client, records: list[dict]) -> None:
         if n >= 1 or want_n != {0}:
             expected_keys.add(key)
         if n not in want_n:
-            promotion_wrong.append(f"{address} on {event} ({status}, answered {said.get('status')}, "
+            promotion_wrong.append(f"{address} on {event} ({status}, {at_confirm} when confirmed, "
                                    f"revision {revision}): {n} promotion messages, expected {sorted(want_n)}")
         elif n == 1 and unique[got[key][0]]["method"] != "REQUEST":
             promotion_wrong.append(f"{address}: promotion message with calendar method {unique[got[key][0]]['method']}")
@@ -304,35 +329,50 @@ def check(ctx, client, records: list[dict]) -> None:
         elif n == 1 and unique[got[key][0]]["method"] != "CANCEL":
             cancel_wrong.append(f"{address}: cancellation message with calendar method {unique[got[key][0]]['method']}")
 
-    refused = {a for a, tries in attempted.items() if a not in registered}
+    refused = {a for (a, _), tries in attempted.items() if a not in registered}
     to_refused, unexplained = [], []
     for key, mids in got.items():
         if key in expected_keys:
             continue
         (to_refused if key[0] in refused else unexplained).append(f"{key[2]} to {key[0]} about {key[1]} ({len(mids)})")
-    refused_4xx = sum(1 for a in refused if all(400 <= (r.get("status") or 0) < 500 for r in attempted[a]))
+    refused_4xx = sum(1 for a in refused
+                      if all(400 <= (r.get("status") or 0) < 500 for (b, _), rs in attempted.items() if b == a
+                             for r in rs))
 
-    # The cancel link of a sample of sign-up messages opens their registration.
+    # The registration link of a sample of messages opens their registration: a confirm
+    # message's the request (pending, or cancelled once expired, or the registration once
+    # confirmed), the others' the confirmed registration.
+    status_of: dict[tuple[str, str], str] = {}
+    for (address, event), present in by_key.items():
+        verified = [row for row in present if row[4] == "t"]
+        if verified:
+            status_of[(address, event)] = verified[0][2]
+        elif len(present) == 1:
+            status_of[(address, event)] = "pending" if present[0][2] != "cancelled" else "cancelled"
     link_wrong = []
-    sample = random.Random(11).sample(links, min(150, len(links)))
-    for index, (address, event, status, secret, file) in enumerate(sample):
+    checkable = [link for link in links if (link[0], link[1]) in status_of
+                 and (link[2] != "confirm" or len(by_key[(link[0], link[1])]) == 1)]
+    sample = random.Random(11).sample(checkable, min(200, len(checkable)))
+    for index, (address, event, kind, secret, file) in enumerate(sample):
         if secret is None:
-            link_wrong.append(f"{address} ({file}): no cancel link in the text")
+            link_wrong.append(f"{address} ({file}): no registration link in the {kind} message")
             continue
         answer = client.send(ctx.servers[index % 2], "audit", "GET", f"/api/v1/registrations/{secret}",
                              headers={"Accept": "application/json"}, worker="audit")
         said = answer.json() or {}
-        if answer.status != 200 or said.get("event_id") != event or said.get("status") != status:
-            link_wrong.append(f"{address} ({file}): the link answers {answer.status} {said.get('event_id')} "
-                              f"{said.get('status')}; the database {event} {status}")
+        want = status_of[(address, event)]
+        if answer.status != 200 or said.get("event_id") != event or said.get("status") != want:
+            link_wrong.append(f"{address} ({kind}, {file}): the link answers {answer.status} {said.get('event_id')} "
+                              f"{said.get('status')}; the database {event} {want}")
     mail_secrets = {secret for _, _, _, secret, _ in links if secret}
 
-    report(signup_wrong, "registrations without exactly one sign-up message")
-    report(subject_wrong, "sign-up messages whose subject is not what the answer said")
-    report(link_wrong, "sign-up messages whose cancel link does not open their registration")
+    report(request_wrong, "requests without exactly one confirm or already message")
+    report(signup_wrong, "confirmed registrations without exactly one sign-up message")
+    report(subject_wrong, "sign-up messages whose subject is not what the confirmation answered")
+    report(link_wrong, "messages whose registration link does not open their registration")
     report(promotion_wrong, "promotions without exactly the expected messages")
     report(cancel_wrong, "cancellations without exactly one cancellation message (or one too many)")
-    report(to_refused, "messages for sign-ups that were refused or never completed")
+    report(to_refused, "messages for requests that were refused or never completed")
     report(unexplained, "messages that nothing in the soak explains")
 
     # The outbox against the sink.
@@ -350,10 +390,7 @@ def check(ctx, client, records: list[dict]) -> None:
     attempts = [int(row[3]) for row in outbox]
 
     # Privacy: no cancel secret in `mail list` or the servers' logs; no full address in `mail list`.
-    secrets = ({
-        ((r.get("answer") or {}).get("cancel_url") or "").rsplit("/", 1)[-1]
-        for r in records if r.get("status") == 201
-    } | mail_secrets) - {""}
+    secrets = mail_secrets - {""}
     lines, _, error = mail_list(ctx)
     listing = "\n".join(lines)
     if not lines:
@@ -421,11 +458,14 @@ def check(ctx, client, records: list[dict]) -> None:
         + (", ".join(f"{k} {v}" for k, v in sorted(attempt_results.items())) or "none")
         + (f"; duration_ms p50 {statistics.median(durations):.1f}, max {max(durations):.1f}" if durations else "")
     )
-    acked = sum(1 for a in answered if a in registered)
     ctx.checks.append(
-        f"mail: sign-ups: {len(rows)} registrations of the soak ({acked} acknowledged with 201), each with exactly "
-        f"one sign-up message: {'yes' if not signup_wrong else 'NO'}; subjects as answered: "
-        f"{'yes' if not subject_wrong else 'NO'}; the cancel link of {len(sample)} of them opens their "
+        f"mail: requests: {requests_acked} acknowledged (202), each with exactly one message "
+        f"({confirm_mails} confirm, {already_mails} already): {'yes' if not request_wrong else 'NO'}"
+    )
+    ctx.checks.append(
+        f"mail: sign-ups: {signups} confirmed registrations, each with exactly one sign-up message: "
+        f"{'yes' if not signup_wrong else 'NO'}; subjects as the confirmations answered: "
+        f"{'yes' if not subject_wrong else 'NO'}; the registration link of {len(sample)} messages opens their "
         f"registration: {'yes' if not link_wrong else 'NO'}"
     )
     ctx.checks.append(

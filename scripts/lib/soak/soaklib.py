@@ -20,9 +20,12 @@ Every answer is classified by what it tells about a write:
 
 from __future__ import annotations
 
+import email
+import email.policy
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -35,7 +38,10 @@ from pathlib import Path
 MAYBE = {"unavailable", "error", "unknown", "timeout"}
 
 # What the log keeps of a JSON answer (a sign-up's, an event's, a problem's).
-ANSWER_KEYS = ("status", "waitlist_position", "existing", "cancel_url", "event_id", "version", "title")
+ANSWER_KEYS = ("status", "waitlist_position", "existing", "detail", "event_id", "version", "title")
+
+# The registration page link of a message: PUBLIC_URL/registrations/SECRET.
+REGISTRATION_LINK = re.compile(r"/registrations/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
 
 
 def now_iso() -> str:
@@ -420,3 +426,90 @@ def uuid_array(ids) -> str:
 def env_int(name: str, default: int) -> int:
     text = os.environ.get(name, "").strip()
     return int(text) if text else default
+
+
+# --------------------------------------------------------------------------------------------
+# The mailbox: what the SMTP sink wrote, as the addresses would read it
+
+
+class Mailbox:
+    """Reads the messages the sink writes (each start of it a folder of its own; every file
+    is renamed into place once whole, so a *.eml is always complete) and indexes them by
+    (To address, X-Almedalen-Kind), so that the driver can wait for the mail a request
+    causes, as its address would, and take the link out of it. Deduplicated by Message-ID
+    (a message may arrive twice after a fault)."""
+
+    def __init__(self, sink: "Sink"):
+        self.sink = sink
+        self._seen: set[Path] = set()
+        self._ids: set[str] = set()
+        self._index: dict[tuple[str, str], list[dict]] = {}
+        self._cond = threading.Condition()
+        self._scan_lock = threading.Lock()
+
+    def scan(self) -> None:
+        """Reads the files not read yet."""
+        with self._scan_lock:
+            new = []
+            for folder in self.sink.folders():
+                if not folder.is_dir():
+                    continue
+                names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".eml"))
+                for name in names:
+                    path = folder / name
+                    if path in self._seen:
+                        continue
+                    self._seen.add(path)
+                    try:
+                        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                        mid = str(message.get("Message-ID", "")).strip()
+                        to = message["To"].addresses[0].addr_spec.lower()
+                        body = message.get_body(preferencelist=("plain",))
+                        text = body.get_content() if body is not None else ""
+                    except Exception:  # noqa: BLE001 - the audit judges malformed mail
+                        continue
+                    if mid in self._ids:
+                        continue
+                    self._ids.add(mid)
+                    new.append(((to, str(message.get("X-Almedalen-Kind", "")).strip()), {
+                        "event": str(message.get("X-Almedalen-Event", "")).strip().lower(),
+                        "secrets": REGISTRATION_LINK.findall(text),
+                        "file": f"{path.parent.name}/{path.name}",
+                        "message_id": mid,
+                        "seen": time.monotonic(),
+                    }))
+        if new:
+            with self._cond:
+                for key, info in new:
+                    self._index.setdefault(key, []).append(info)
+                self._cond.notify_all()
+
+    def find(self, to: str, kind: str, event: str) -> dict | None:
+        """The first message of `kind` to `to` about `event` read so far, or None."""
+        with self._cond:
+            for info in self._index.get((to.lower(), kind), []):
+                if info["event"] == event.lower():
+                    return info
+        return None
+
+    def run(self, stop: threading.Event) -> None:
+        """The one thread that reads the sink's folders: every 0.1 s until `stop`."""
+        while not stop.is_set():
+            try:
+                self.scan()
+            except OSError:
+                pass
+            stop.wait(0.1)
+
+    def wait(self, to: str, kind: str, event: str, timeout: float):
+        """The message, once `run` has read it; None after `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for info in self._index.get((to.lower(), kind), []):
+                    if info["event"] == event.lower():
+                        return info
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._cond.wait(timeout=min(0.5, left))
