@@ -1,9 +1,10 @@
 """Helpers of `scripts/bench mail` (Python's standard library only).
 
   mail.py queue --port P --event ID --count N [--threads T] [--prefix S]
-      N sign-ups (POST /api/v1/events/ID/registrations, a new email each: S-<n>@example.org)
-      from T threads over keep-alive connections to `almedalen serve` on 127.0.0.1:P; every
-      answer must be 201. Prints "created N seconds S".
+      N sign-up requests (POST /api/v1/events/ID/registrations, a new email each:
+      S-<n>@example.org) from T threads over keep-alive connections to `almedalen serve` on
+      127.0.0.1:P; every answer must be 202 (a hold, and a confirm message queued). Prints
+      "created N seconds S".
   mail.py smtplib --port P --dir DIR --count N
       The reference: reads N messages that the sink wrote (DIR/*.eml, the very bytes our
       sender delivered) into memory, then, timed, sends them with smtplib over ONE connection
@@ -60,7 +61,7 @@ def queue(args) -> int:
                     if attempt == 2:
                         raise
             with lock:
-                if response.status == 201:
+                if response.status == 202:
                     state["created"] += 1
                 else:
                     state["bad"].append(f"{response.status} {payload[:300]!r}")
@@ -73,7 +74,7 @@ def queue(args) -> int:
     for thread in threads:
         thread.join()
     if state["bad"]:
-        print(f"sign-ups not answered 201: {state['bad'][:3]}", file=sys.stderr)
+        print(f"sign-up requests not answered 202: {state['bad'][:3]}", file=sys.stderr)
         return 1
     print(f"created {state['created']} seconds {time.monotonic() - started:.3f}")
     return 0

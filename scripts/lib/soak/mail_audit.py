@@ -469,10 +469,10 @@ def check(ctx, client, records: list[dict]) -> None:
         f"registration: {'yes' if not link_wrong else 'NO'}"
     )
     ctx.checks.append(
-        f"mail: promotions: {promotions} expected exactly once, "
-        f"{promotions_maybe} waitlisted-then-cancelled that may or may not have been promoted "
+        f"mail: promotions: {promotions} expected exactly once (waitlisted when confirmed, confirmed now or "
+        f"promoted before a cancellation, by the revision), {promotions_maybe} that may or may not have been "
+        f"promoted after confirming "
         f"({promotions_maybe_sent} messages); all as expected: {'yes' if not promotion_wrong else 'NO'}"
-        + ("" if revision_tells else " (revisions do not follow the rule: the lenient one applied)")
     )
     ctx.checks.append(
         f"mail: cancellations: {cancellations} cancelled registrations, each with exactly one cancellation "
