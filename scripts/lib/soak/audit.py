@@ -4,29 +4,37 @@ stopped and both servers are up; then the figures and the verdict.
 Checked (each failure is a finding; any finding fails the soak):
 
 - Answers: no timeout (a request must never hang), no 5xx but 503, every 503 with
-  Retry-After, and each kind of request answered only as it may be (a sign-up 201, a
-  cancellation 200, a PATCH 200 or 412, a PATCH without If-Match 428, a stale one 412, ...;
-  503 and broken connections allowed everywhere while faults are injected).
-- Sign-ups (the open events): every acknowledged sign-up (201) is in `registrations`, once,
-  on its event, with the answered status or a later consistent one (waitlisted may become
-  confirmed; confirmed is never demoted; cancelled only after a cancellation that was
-  acknowledged or whose outcome is unknown); no registration whose request was refused, not
-  sent, or stalled; none that no request asked for.
-- Cancellations: every acknowledged one is cancelled.
+  Retry-After, and each kind of request answered only as it may be (a sign-up request 202, a
+  confirm 200 or, once its hold ran out, 409, a cancellation 200, a PATCH 200 or 412, a
+  PATCH without If-Match 428, a stale one 412, ...; 503 and broken connections allowed
+  everywhere while faults are injected); every 202 of an event byte-identical (the driver).
+- Requests (the open events): every acknowledged request (202) is a row of `registrations`
+  on its event (a hold: unverified, with the status of the place it holds), at most one per
+  request that may have been applied; none whose request was refused, not sent, or stalled;
+  none that no request asked for. Every acknowledged confirmation (200) verified its row,
+  with the answered status or a later consistent one (waitlisted may become confirmed;
+  confirmed is never demoted); no row verified without a confirmation that was sent; an
+  attendee exactly for the confirmed addresses, and no hold linked to one. Holds never
+  confirmed: let go (cancelled) only once expired, and not still holding over a minute after.
+- Cancellations: every acknowledged one is cancelled; a confirmed registration cancelled
+  only after a cancellation that was acknowledged or whose outcome is unknown.
 - Seats: no event has more confirmed than its capacity, and for each event the confirmed are
-  exactly the earliest arrivals among the registrations not cancelled (the waitlist held its
-  order through every promotion).
+  exactly the earliest arrivals among the registrations not cancelled, holds counted as the
+  place they hold, as RegistrationStore.request does (the waitlist held its order through
+  every promotion and expiry).
 - Edits: every acknowledged PATCH's version is in the event's history (`event_changes`) with
   the value it wrote; no refused or unsent PATCH is there; every change there comes from a
   PATCH that was sent; each event row agrees with its history (version, title, description).
-- The organiser's list of each open event and a sample of attendees' own links agree with
-  the database.
+- The organiser's list of each open event (statuses, `pending` for holds, waitlist
+  positions, headcounts) and a sample of confirm links (GET /api/v1/registrations/SECRET)
+  agree with the database.
 - Feeds equal a fresh render of the database: the same selections from A and B (twice each:
   a cache miss and a hit) and from a third server started with ALMEDALEN_FEED_CACHE=off are
   byte-identical, with equal ETags; each edited event's feed shows its title in the database.
 - Mail (mail_audit.py, whose header lists its checks): once the outbox has drained, every
-  sign-up, promotion and cancellation got exactly one message of its kind at the SMTP sink,
-  and nothing was sent for what was refused.
+  acknowledged request got exactly one confirm (or already) message, every confirmation one
+  sign-up message, every promotion and cancellation one of its kind at the SMTP sink, and
+  nothing was sent for what was refused.
 """
 
 from __future__ import annotations

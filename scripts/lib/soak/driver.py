@@ -13,14 +13,21 @@ Run by scripts/soak, which has built `almedalen`, started PostgreSQL, migrated, 
    admin edits;
 3. for SECONDS drives SOAK_WORKERS threads of mixed load at A and B (feed polls with and
    without If-None-Match, programme and event pages, admin PATCHes with If-Match, sign-ups
-   with unique emails, sign-ups that must be refused (a closed event: 409; a name too long
-   or an email SMTP cannot carry: 422), cancellations of acknowledged sign-ups), every
+   with unique emails through the double opt-in: the request (202, byte-identical for
+   every address), the confirm mail read from the sink's folder (Mailbox: To and
+   X-Almedalen-Kind: confirm, waited for SOAK_CONFIRM_WAIT s), the confirm by POST of its
+   link (200; SOAK_ABANDON percent never confirmed, so their holds must expire), requests
+   again for confirmed addresses (an "already" mail), sign-ups that must be refused (a
+   closed event: 409; a name too long or an email SMTP cannot carry: 422), cancellations
+   of confirmed sign-ups with the sign-up mail's link, or the confirm link before that
+   mail has come), every
    request and answer in requests.jsonl, while a fault thread injects, on a schedule:
    stalled clients (half a head, a trickled head, half a body), PostgreSQL restarted
    (pg_ctl restart -m fast), the SMTP sink stopped (SIGKILL) for SOAK_SINK_DOWN seconds and
    started again on its port, server A or B killed with SIGKILL and started again on its
    port, PostgreSQL stopped for SOAK_PG_DOWN seconds; after each, it measures the time
-   until GET /healthz on both servers and a sign-up on each succeed again;
+   until GET /healthz on both servers and a sign-up request (202) on each succeed again; a
+   confirm mail that a fault delayed past the wait is confirmed once the load has stopped;
 4. runs the audit (audit.py, and mail_audit.py for the mail: it first waits for the outbox
    to drain) once both servers are up and the load has stopped, prints the figures, and
    exits 1 on any finding (0 when none, 2 when it could not run at all).
@@ -32,7 +39,8 @@ worker's requests), SOAK_TIMEOUT (15, client timeout in seconds), SOAK_OPEN_EVEN
 stall fault), SOAK_SEED, SOAK_SINK_DOWN (6, seconds the SMTP sink is down), SOAK_MAIL_BACKOFF
 ("2,5": ALMEDALEN_MAIL_BACKOFF of the servers), SOAK_MAIL_LEASE (15: ALMEDALEN_MAIL_LEASE_SECONDS,
 how long a claim of a killed server keeps others off its messages), SOAK_MAIL_DRAIN (180, seconds the outbox may
-take to drain after the load).
+take to drain after the load), SOAK_HOLD_SECONDS (60: ALMEDALEN_SIGNUP_HOLD_SECONDS), SOAK_ABANDON (10,
+percent of the load's requests never confirmed), SOAK_CONFIRM_WAIT (10, seconds a worker waits for a confirm mail).
 """
 
 from __future__ import annotations

@@ -18,25 +18,30 @@ the sink has a folder of its own), each parsed with Python's email package
   message whose mark failed); more would mean two senders sent one message.
 - Messages are matched to registrations by the To address, X-Almedalen-Event and
   X-Almedalen-Kind:
-  - sign-up: every registration of the soak in the database (so every acknowledged sign-up,
-    201, and every one whose answer was lost but which was applied) has exactly one; for an
-    acknowledged one its subject says what the answer said (confirmed, or waitlisted with
-    the same position); and the cancel link in its text (a secret minted when the message
-    was rendered, not the answer's) opens that registration: GET /api/v1/registrations/SECRET
-    on A or B answers its event and its status in the database (a sample of 150);
-  - promotion: exactly one for every registration answered "waitlisted" that is confirmed
-    now, none for one answered "confirmed" or still waitlisted; for one cancelled since, the
-    registration's revision tells (RegistrationStore raises it by one for a promotion and by
-    one for a cancellation), as long as that rule holds for every registration whose history
-    is known; else such a one may have had one message or none;
-  - cancellation: exactly one for every registration cancelled in the database (so for
-    every acknowledged cancellation), none for any other;
+  - request: per address and event, one `confirm` message per request (at least one per
+    202, at most one per request that may have been applied; one fewer allowed per hold
+    that expired, whose confirm message is dropped if not rendered by then), and one
+    `already` per request again for a confirmed address; neither with a calendar;
+  - sign-up: every confirmed (verified) registration has exactly one, a hold none; for one
+    whose confirmation was answered its subject says what the answer said (confirmed, or
+    waitlisted with the same position);
+  - the registration link of a sample of 200 messages (confirm, already, sign-up: secrets
+    minted when each was rendered) opens its registration: GET /api/v1/registrations/SECRET
+    on A or B answers its event and its status in the database (pending for a hold);
+  - promotion: a message only for a place won after confirming (holds are promoted without
+    one). None for a registration confirmed into a seat (its sign-up message says which) or
+    still waitlisted; exactly one for one waitlisted when confirmed and confirmed now; for
+    one cancelled since, the registration's revision tells (RegistrationStore raises it by
+    one for a promotion and by one for a cancellation, and waitlisted when confirmed it had
+    no promotion before); else it may have had one message or none;
+  - cancellation: exactly one for every confirmed registration cancelled in the database
+    (so for every acknowledged cancellation), none for any other nor for an expired hold;
   - nothing else: no message to an address whose sign-ups were all refused (4xx) or never
     completed (stalled clients), no message of another kind, none to an unknown address.
 - The outbox agrees with the sink: every row marked sent has its Message-ID at the sink
   (else it was lost), every Message-ID at the sink is a row; no row failed.
-- Privacy: neither `almedalen mail list` nor any server log shows a cancel secret (those the
-  sign-ups answered, and those in the messages), and `mail list` shows no full address.
+- Privacy: neither `almedalen mail list` nor any server log shows a secret of the messages'
+  links, and `mail list` shows no full address.
 - Each outage of the sink: how many messages were queued while it was down, and when the
   last of them was delivered after it came back (from mail_outbox's created_at and sent_at).
 """
