@@ -402,7 +402,7 @@ def check(ctx, client, records: list[dict]) -> None:
         ctx.find(f"mail: `almedalen mail list` failed: {error}")
     leaked = [s for s in SECRET.findall(listing) if s in secrets]
     full = sorted(set(re.findall(r"[^\s=<>,]+@[^\s<>,]+", listing.lower())) & registered)
-    report(leaked, "cancel secrets shown by `almedalen mail list`")
+    report(leaked, "link secrets shown by `almedalen mail list`")
     report(full, "full addresses shown by `almedalen mail list`")
     attempt_results: Counter = Counter()
     durations: list[float] = []
@@ -417,7 +417,7 @@ def check(ctx, client, records: list[dict]) -> None:
                         durations.append(float(duration.group(1)))
                 if secrets:
                     in_logs += [f"{path.name}: {s[:6]}…" for s in SECRET.findall(line) if s in secrets]
-    report(in_logs, "cancel secrets in the servers' logs")
+    report(in_logs, "link secrets in the servers' logs")
     if attempt_results.get("permanent"):
         ctx.find(f"mail: {attempt_results['permanent']} delivery attempts ended permanent (the sink never refuses)")
 
@@ -492,6 +492,6 @@ def check(ctx, client, records: list[dict]) -> None:
         f"{len(pending)} pending, {len(failed)} failed; sink messages that are no outbox row: {len(foreign)}"
     )
     ctx.checks.append(
-        f"mail: privacy: no cancel secret in `mail list` ({len(lines)} lines) nor the servers' logs, no full "
+        f"mail: privacy: no secret of the messages' links in `mail list` ({len(lines)} lines) nor the servers' logs, no full "
         f"address in `mail list`: {'yes' if not leaked and not full and not in_logs else 'NO'}"
     )
