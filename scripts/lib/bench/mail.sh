@@ -126,7 +126,7 @@ bench_mail() {
     python3 -c 'import json, sys; [print(v["id"]) for v in json.load(sys.stdin)["items"]]')
   local event queued
   event=$(signup_event 0 "Mejl: köade anmälningar")
-  log "queueing $MAIL_BACKLOG sign-ups through the API (serve without ALMEDALEN_MAIL: nothing is sent)"
+  log "queueing $MAIL_BACKLOG sign-up requests through the API (serve without ALMEDALEN_MAIL: nothing is sent), then confirming them in SQL"
   queued=$(python3 "$MAIL_PY" queue --port "$SERVE_PORT" --event "$event" --count "$MAIL_BACKLOG" --threads 8 \
     --prefix mail-bench) || die "queueing the sign-ups failed"
   log "$queued"
