@@ -263,7 +263,7 @@ bench_mail() {
 
   local per_message=$((bytes / MAIL_MESSAGES))
   report "mail: $COMMAND_LINE (BENCH_MAIL_MESSAGES=$MAIL_MESSAGES BENCH_MAIL_ROUNDS=$MAIL_ROUNDS BENCH_MAIL_BACKLOG=$MAIL_BACKLOG BENCH_MAIL_DRAIN_ROUNDS=$MAIL_DRAIN_ROUNDS BENCH_MAIL_OUTAGE=$MAIL_OUTAGE BENCH_MAIL_BACKOFF=$MAIL_BACKOFF)"
-  report "mail: data: $MAIL_BACKLOG sign-ups through the API ($queued) to serve without ALMEDALEN_MAIL; their outbox rows copied aside and restored by SQL before each run; sign-up messages with a text/calendar attachment, $per_message bytes each on average; sink $(basename "$MAIL_SINK_SCRIPT") (aiosmtpd $("$MAIL_SINK_PYTHON" -c 'import aiosmtpd; print(aiosmtpd.__version__)'), a file per message)"
+  report "mail: data: $MAIL_BACKLOG sign-up requests through the API ($queued, each 202) to serve without ALMEDALEN_MAIL, confirmed in SQL as RegistrationStore.confirm does (the trigger queues the sign-up messages; the confirm messages deleted); their outbox rows copied aside and restored by SQL before each run; sign-up messages with a text/calendar attachment, $per_message bytes each on average; sink $(basename "$MAIL_SINK_SCRIPT") (aiosmtpd $("$MAIL_SINK_PYTHON" -c 'import aiosmtpd; print(aiosmtpd.__version__)'), a file per message)"
   report "mail: a. $MAIL_MESSAGES queued messages, $MAIL_ROUNDS alternating rounds (after one untimed each), medians"
   report "mail: a. almedalen mail send (process start to exit)  $our_rate messages/s (rounds: $(cut -d' ' -f1 "$WORK/mail.ours" | tr '\n' ' '))"
   report "mail: a. python smtplib, one connection, same bytes   $ref_rate messages/s (rounds: $(cut -d' ' -f1 "$WORK/mail.ref" | tr '\n' ' '))"
