@@ -23,7 +23,7 @@ public enum AccessLog {
 
   /// Quotes a value when it holds spaces, quotes, `=` or control characters, so a client
   /// cannot forge log fields or lines.
-  static func quote(_ value: String) -> String {
+  public static func quote(_ value: String) -> String {
     let needs =
       value.isEmpty
       || value.unicodeScalars.contains {
