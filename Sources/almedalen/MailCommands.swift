@@ -61,7 +61,7 @@ struct MailCommands {
       line += " sent_at=" + (entry.sentAt.map(RFC3339.format) ?? "-")
       line += " to=" + MailSender.redacted(entry.recipient)
       line += " message_id=" + (entry.messageID ?? "-")
-      if let error = entry.lastError { line += " error=" + Self.quoted(error) }
+      if let error = entry.lastError { line += " error=" + LogLine.quote(error) }
       print(line)
     }
     let status = try outbox.status()
@@ -90,20 +90,5 @@ struct MailCommands {
     return MailSender(
       store: store, transport: transport, settings: settings, baseURL: publicURL
     ) { event, fields in Log.info(event, fields) }
-  }
-
-  /// An error text on one line, in quotes, control characters escaped.
-  static func quoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case _ where scalar.value < 32 || scalar.value == 127:
-        out += "\\x" + String(scalar.value, radix: 16)
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
   }
 }
