@@ -1260,7 +1260,8 @@ def test_resend_cap_per_address(ctx, world):
     wait_mails(ctx, PER_ADDRESS - 1, kind="links", to=address)
     settle(ctx)
     assert len(matching(ctx.sink, kind="links", to=address)) == PER_ADDRESS - 1
-    capped = [line for line in log_lines(ctx, "mail_links_capped") if line.get("to_domain") == f"tak-{t}.example"]
+    capped = [line for line in log_lines(ctx, "mail_capped")
+              if line.get("kind") == "links" and line.get("to_domain") == f"tak-{t}.example"]
     assert len(capped) == 3, capped
 
 
