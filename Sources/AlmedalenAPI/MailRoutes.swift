@@ -15,7 +15,8 @@ enum MailRoutes {
           New cancel links for each of the address's active registrations and a new calendar \
           link, by mail. The answer is the same whether or not the address is signed up, so \
           that nobody can learn who is; at most a few messages an hour go to one address \
-          (`ALMEDALEN_MAILS_PER_ADDRESS`), more are dropped without a word. Too many requests \
+          (`ALMEDALEN_MAILS_PER_ADDRESS` from one client, `ALMEDALEN_MAILS_PER_ADDRESS_TOTAL` \
+          from all), more are dropped without a word. Too many requests \
           from one client are 429 with Retry-After.
           """, access: .open,
         success: .accepted(
@@ -58,7 +59,7 @@ enum MailRoutes {
   /// caller answers the same in every case.
   static func queueLinks(_ c: RequestContext, email: String) throws {
     let outcome = try c.store.registrations.resendLinks(
-      email: email, perHour: c.registrations.linksPerAddress)
+      email: email, mail: RegistrationRoutes.mailCap(c))
     if outcome == .capped {
       Log.info("mail_capped", ["kind": "links", "to_domain": domain(email)])
     }

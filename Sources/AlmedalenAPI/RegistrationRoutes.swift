@@ -15,16 +15,19 @@ public struct RegistrationSettings: Sendable {
   public var holdSeconds: Int
   /// Take the client's address from the last `X-Forwarded-For` entry (behind a proxy).
   public var trustForwardedFor: Bool
-  /// Mail a public request may cause (a link to confirm, links again), per address and hour;
-  /// more are dropped silently.
+  /// Mail a public request may cause (a link to confirm, links again) to one address in an
+  /// hour, from one client; more are dropped silently.
   public var linksPerAddress: Int
+  /// The same from all clients together.
+  public var linksPerAddressTotal: Int
 
   public init(
     perClient: Int = 30, clientWindow: Int = 600, holdSeconds: Int = 1800,
-    trustForwardedFor: Bool = false, linksPerAddress: Int = 5
+    trustForwardedFor: Bool = false, linksPerAddress: Int = 5, linksPerAddressTotal: Int = 20
   ) {
     self.holdSeconds = holdSeconds
     self.linksPerAddress = linksPerAddress
+    self.linksPerAddressTotal = linksPerAddressTotal
     self.perClient = perClient
     self.clientWindow = clientWindow
     self.trustForwardedFor = trustForwardedFor
@@ -195,7 +198,7 @@ enum RegistrationRoutes {
     }
     let outcome = try c.store.registrations.request(
       eventID: eventID, name: name, email: email, holdSeconds: settings.holdSeconds,
-      mailsPerHour: settings.linksPerAddress)
+      mail: mailCap(c))
     if outcome == .capped {
       Log.info("mail_capped", ["kind": "signup", "to_domain": MailRoutes.domain(email)])
     }
@@ -214,6 +217,13 @@ enum RegistrationRoutes {
         status: 409, title: "Expired",
         detail: "The request was not confirmed in time and its place was let go; sign up again.")
     }
+  }
+
+  /// The share of mail this client's requests may cause to one address.
+  static func mailCap(_ c: RequestContext) -> RegistrationStore.MailCap {
+    RegistrationStore.MailCap(
+      client: clientAddress(c), perClient: c.registrations.linksPerAddress,
+      perAddress: c.registrations.linksPerAddressTotal)
   }
 
   /// 429 with Retry-After once `key` is over its limit in the current window.

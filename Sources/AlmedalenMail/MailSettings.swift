@@ -19,8 +19,6 @@ public struct MailSettings: Sendable {
   /// `ALMEDALEN_MAIL_LEASE_SECONDS`: how long a claim holds before another sender may take
   /// the message (after a crash).
   public var leaseSeconds: Int
-  /// `ALMEDALEN_MAILS_PER_ADDRESS`: "send my links again" per address and hour.
-  public var linksPerAddress: Int
   /// Messages claimed per transaction.
   public var batchSize = 20
 
@@ -56,7 +54,6 @@ public struct MailSettings: Sendable {
     coalesceSeconds = try number("ALMEDALEN_MAIL_COALESCE_SECONDS", 600, atLeast: 0)
     pollMilliseconds = try number("ALMEDALEN_MAIL_POLL_MS", 1000, atLeast: 10)
     leaseSeconds = try number("ALMEDALEN_MAIL_LEASE_SECONDS", 300, atLeast: 1)
-    linksPerAddress = try number("ALMEDALEN_MAILS_PER_ADDRESS", 5, atLeast: 0)
     giveUpSeconds = 86_400
     let schedule = value("ALMEDALEN_MAIL_BACKOFF") ?? "60,300,1800,7200,21600"
     let steps = schedule.split(separator: ",").map {

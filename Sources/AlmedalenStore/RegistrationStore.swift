@@ -144,6 +144,25 @@ public struct RegistrationStore: Sendable {
     }
   }
 
+  /// How much mail a public request may cause to one address in an hour. Counted per address
+  /// and client, so that one client cannot use up the address's share and keep its owner's
+  /// own requests from being mailed, and per address across clients, so that many clients
+  /// together cannot flood the mailbox either. Past either, the mail is dropped.
+  public struct MailCap: Sendable, Equatable {
+    /// Who asks: the client address the per-client limit counts (never stored in clear).
+    public var client: String
+    /// Mails to one address caused by one client, per hour.
+    public var perClient: Int
+    /// Mails to one address caused by all clients together, per hour.
+    public var perAddress: Int
+
+    public init(client: String, perClient: Int = 5, perAddress: Int = 20) {
+      self.client = client
+      self.perClient = perClient
+      self.perAddress = perAddress
+    }
+  }
+
   /// What became of a request; the caller answers the same in every case.
   public enum RequestOutcome: Sendable, Equatable {
     /// A place is held and the address is asked to confirm it.
@@ -151,17 +170,17 @@ public struct RegistrationStore: Sendable {
     /// The address is signed up already: it is sent its links; a place is held all the same
     /// (and expires), so that nothing public tells the two apart.
     case known
-    /// As `held` or `known`, but the address had its share of mail this hour: nothing is sent.
+    /// As `held` or `known`, but the address had its share of mail this hour (`MailCap`):
+    /// nothing is sent.
     case capped
   }
 
   /// A sign-up from someone whose address is not proven: it holds a seat (or a waitlist
   /// place) for `holdSeconds` and mails the address the link to confirm it, or, when the
-  /// address is signed up for the event already, its links again. At most `mailsPerHour`
-  /// such mails go to one address; more are dropped. Nothing is linked to the address's
-  /// attendee until it is confirmed.
+  /// address is signed up for the event already, its links again, within `mail`'s cap; more
+  /// are dropped. Nothing is linked to the address's attendee until it is confirmed.
   public func request(
-    eventID: UUID, name: String, email: String, holdSeconds: Int, mailsPerHour: Int,
+    eventID: UUID, name: String, email: String, holdSeconds: Int, mail: MailCap,
     at now: Date = Date()
   ) throws -> RequestOutcome {
     do {
@@ -195,7 +214,7 @@ public struct RegistrationStore: Sendable {
           AND verified_at IS NOT NULL
         """
       ).first?.decode("id")
-      guard try Self.countMail(to: email, limit: mailsPerHour, on: connection) else {
+      guard try Self.countMail(to: email, within: mail, on: connection) else {
         return .capped
       }
       try connection.execute(
@@ -327,17 +346,27 @@ public struct RegistrationStore: Sendable {
   }
 
   /// Counts one mail to `email` in this hour's window; false when over `limit`.
-  static func countMail(to email: String, limit: Int, on connection: Connection) throws -> Bool {
-    let count: Int = try connection.query(
-      """
-      INSERT INTO rate_limits AS r (key, window_start, count)
-      VALUES (encode(sha256(convert_to('mail:' || lower($1), 'UTF8')), 'hex'),
-              date_trunc('hour', now()), 1)
-      ON CONFLICT (key, window_start) DO UPDATE SET count = r.count + 1
-      RETURNING count
-      """, [email]
-    )[0].decode("count")
-    return count <= limit
+  /// Counts one mail to `email` against `cap`, per address and client first, so that a
+  /// client past its own share does not use up the address's; false when over either.
+  static func countMail(to email: String, within cap: MailCap, on connection: Connection) throws
+    -> Bool
+  {
+    // The keys are hashes; the per-client one is the address's, a colon and 128 bits of the
+    // client's, so that erasing the address finds it (and it fits rate_limits' 100).
+    func count(client: String?) throws -> Int {
+      try connection.query(
+        """
+        INSERT INTO rate_limits AS r (key, window_start, count)
+        VALUES (encode(sha256(convert_to('mail:' || lower($1), 'UTF8')), 'hex')
+                  || coalesce(':' || left(encode(sha256(convert_to($2, 'UTF8')), 'hex'), 32), ''),
+                date_trunc('hour', now()), 1)
+        ON CONFLICT (key, window_start) DO UPDATE SET count = r.count + 1
+        RETURNING count
+        """, [email, client]
+      )[0].decode("count")
+    }
+    return try count(client: cap.client) <= cap.perClient
+      && count(client: nil) <= cap.perAddress
   }
 
   static func registrationID(secret: String, on connection: Connection) throws -> UUID {
@@ -452,9 +481,11 @@ public struct RegistrationStore: Sendable {
       // Even a hash of the address is about them (and guessable from it).
       try connection.execute(
         """
-        DELETE FROM rate_limits WHERE key IN (
-          encode(sha256(convert_to('email:' || lower($1), 'UTF8')), 'hex'),
-          encode(sha256(convert_to('mail:' || lower($1), 'UTF8')), 'hex'))
+        DELETE FROM rate_limits
+        WHERE key IN (
+            encode(sha256(convert_to('email:' || lower($1), 'UTF8')), 'hex'),
+            encode(sha256(convert_to('mail:' || lower($1), 'UTF8')), 'hex'))
+          OR key LIKE encode(sha256(convert_to('mail:' || lower($1), 'UTF8')), 'hex') || ':%'
         """,
         [email])
       return erased
@@ -634,14 +665,14 @@ public struct RegistrationStore: Sendable {
     case queued
     /// The address has no active registration: nothing is sent.
     case unknown
-    /// The address had its links sent `perHour` times within the hour already.
+    /// The address had its share of mail this hour (`MailCap`).
     case capped
   }
 
-  /// Queues a message with new links to every active registration of `email`, at most
-  /// `perHour` times an hour per address. The caller must give the same answer whatever
-  /// this returns, so that nobody can learn whether an address is signed up.
-  public func resendLinks(email: String, perHour: Int) throws -> Resend {
+  /// Queues a message with new links to every active registration of `email`, within `mail`'s
+  /// cap. The caller must give the same answer whatever this returns, so that nobody can
+  /// learn whether an address is signed up.
+  public func resendLinks(email: String, mail: MailCap) throws -> Resend {
     try pool.transaction { connection in
       let known =
         try connection.query(
@@ -653,16 +684,7 @@ public struct RegistrationStore: Sendable {
           """, [email]
         ).first != nil
       guard known else { return .unknown }
-      let count: Int = try connection.query(
-        """
-        INSERT INTO rate_limits AS r (key, window_start, count)
-        VALUES (encode(sha256(convert_to('mail:' || lower($1), 'UTF8')), 'hex'),
-                date_trunc('hour', now()), 1)
-        ON CONFLICT (key, window_start) DO UPDATE SET count = r.count + 1
-        RETURNING count
-        """, [email]
-      )[0].decode("count")
-      guard count <= perHour else { return .capped }
+      guard try Self.countMail(to: email, within: mail, on: connection) else { return .capped }
       try connection.execute(
         "INSERT INTO mail_outbox (kind, recipient) VALUES ('links', $1)", [email])
       return .queued

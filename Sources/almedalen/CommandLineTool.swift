@@ -247,7 +247,8 @@ struct CommandLineTool {
       perClient: try setting("ALMEDALEN_SIGNUPS_PER_CLIENT", 30),
       holdSeconds: max(60, try setting("ALMEDALEN_SIGNUP_HOLD_SECONDS", 1800)),
       trustForwardedFor: environment["ALMEDALEN_TRUST_FORWARDED_FOR"] == "1",
-      linksPerAddress: try setting("ALMEDALEN_MAILS_PER_ADDRESS", 5))
+      linksPerAddress: try setting("ALMEDALEN_MAILS_PER_ADDRESS", 5),
+      linksPerAddressTotal: try setting("ALMEDALEN_MAILS_PER_ADDRESS_TOTAL", 20))
     let retentionDays = try setting("ALMEDALEN_RETENTION_DAYS", 30)
     let application = Application(
       store: store, feeds: FeedSettings(baseURL: publicURL), registrations: registrations)

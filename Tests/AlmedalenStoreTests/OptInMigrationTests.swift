@@ -95,7 +95,7 @@ import Testing
     #expect(
       try registrations.request(
         eventID: event.id, name: "Någon", email: "old@EXAMPLE.org", holdSeconds: 60,
-        mailsPerHour: 5, at: now) == .known)
+        mail: .init(client: "192.0.2.1"), at: now) == .known)
     // The old cancel link still cancels, and the waitlist moves on.
     #expect(try registrations.cancel(secret: cancelSecret).status == .cancelled)
     #expect(try registrations.find(secret: waitlistSecret).registration.status == .confirmed)

@@ -40,8 +40,8 @@ import Testing
     let now = fixture.at(day: 20, 9)
     func request(_ email: String, cap: Int = 5) throws -> RegistrationStore.RequestOutcome {
       try registrations.request(
-        eventID: event.id, name: "Någon", email: email, holdSeconds: 60, mailsPerHour: cap,
-        at: now)
+        eventID: event.id, name: "Någon", email: email, holdSeconds: 60,
+        mail: .init(client: "192.0.2.1", perClient: cap, perAddress: 20), at: now)
     }
     #expect(try request("anna@example.org") == .held)
     let mail = try #require(try fixture.store.deliverMail().first)
@@ -72,7 +72,7 @@ import Testing
       #expect(
         try registrations.request(
           eventID: event.id, name: "Greta", email: "greta@example.org", holdSeconds: 60,
-          mailsPerHour: 5, at: now) == .held)
+          mail: .init(client: "192.0.2.1"), at: now) == .held)
     }
     let secrets = try fixture.store.deliverMail().compactMap(\.registrationSecret)
     #expect(secrets.count == 2)
@@ -110,15 +110,59 @@ import Testing
     #expect(
       try registrations.request(
         eventID: requested.id, name: "Angripare", email: "vera@example.org", holdSeconds: 600,
-        mailsPerHour: 5, at: now) == .held)
+        mail: .init(client: "192.0.2.1"), at: now) == .held)
     let own = try registrations.register(
       eventID: theirs.id, name: "Vera", email: "vera@example.org", at: now)
     _ = try fixture.store.deliverMail()
 
-    #expect(try registrations.resendLinks(email: "vera@example.org", perHour: 5) == .queued)
+    #expect(
+      try registrations.resendLinks(email: "vera@example.org", mail: .init(client: "192.0.2.1"))
+        == .queued)
     let links = try #require(try fixture.store.deliverMail().first)
     #expect(links.kind == .links)
     #expect(links.facts.registrations.map(\.id) == [own.registration.id], "the request is listed")
     #expect(links.facts.calendarSecret != nil, "the links mail has no calendar link")
+  }
+
+  /// Someone else's requests for an address use up only their own client's share of its mail:
+  /// the owner's own request from another client is still mailed (issue 19's "no one can
+  /// stop a person from signing up"), and all clients together stay under the address's cap.
+  @Test func oneClientCannotUseUpAnAddressesMailForItsOwner() throws {
+    let fixture = try StoreFixture(prefix: "request_cap_clients")
+    defer { fixture.close() }
+    let registrations = fixture.store.registrations
+    let event = try openEvent(fixture, seats: 50)
+    let now = fixture.at(day: 20, 9)
+    func request(from client: String, _ email: String = "offer@example.org") throws
+      -> RegistrationStore.RequestOutcome
+    {
+      try registrations.request(
+        eventID: event.id, name: "Någon", email: email, holdSeconds: 60,
+        mail: .init(client: client, perClient: 3, perAddress: 5), at: now)
+    }
+    let attacker = try (0..<6).map { _ in try request(from: "198.51.100.7") }
+    #expect(attacker == [.held, .held, .held, .capped, .capped, .capped])
+    #expect(try request(from: "203.0.113.9") == .held, "the owner's own request was dropped")
+    #expect(try request(from: "203.0.113.10") == .held)
+    // Five mails went to the address this hour, from three clients: the cap for all of them.
+    #expect(try request(from: "203.0.113.11") == .capped)
+    #expect(try request(from: "203.0.113.12", "annan@example.org") == .held)
+    let sent = try fixture.store.deliverMail()
+    #expect(sent.filter { $0.recipient == "offer@example.org" }.count == 5)
+    // Erasing the address forgets its counters, the per-client ones too.
+    let keys: (String) throws -> Int = { address in
+      try fixture.store.pool.withConnection { connection in
+        try connection.query(
+          """
+          SELECT count(*)::int AS n FROM rate_limits
+          WHERE key LIKE encode(sha256(convert_to('mail:' || lower($1), 'UTF8')), 'hex') || '%'
+          """, [address]
+        )[0].decode("n")
+      }
+    }
+    #expect(try keys("offer@example.org") == 5)
+    try registrations.erase(email: "Offer@example.org")
+    #expect(try keys("offer@example.org") == 0)
+    #expect(try keys("annan@example.org") == 2)
   }
 }

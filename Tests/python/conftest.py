@@ -223,6 +223,7 @@ def service():
         # they finish.
         env["ALMEDALEN_SIGNUPS_PER_CLIENT"] = "1000000"
         env["ALMEDALEN_MAILS_PER_ADDRESS"] = "1000000"
+        env["ALMEDALEN_MAILS_PER_ADDRESS_TOTAL"] = "1000000"
         # Both processes deliver into one Maildir (each sender claims with SKIP LOCKED), which
         # support.sign_up reads the confirm and sign-up links from.
         maildir = logdir / "mail"

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Server, create, create_event, database_url, psql, run_tool, start_server, stop_server, with_database
-from support import PUBLIC_URL, Maildir, events_by_uid, request_sign_up, sign_up
+from support import PUBLIC_URL, Maildir, confirm_link, events_by_uid, request_sign_up, sign_up
 
 HOLD_SECONDS = 60
 YEAR = 2030
@@ -62,7 +62,8 @@ def privacy():
     server = None
     try:
         env = dict(os.environ)
-        for key in ("ALMEDALEN_SIGNUPS_PER_CLIENT", "ALMEDALEN_MAILS_PER_ADDRESS", "ALMEDALEN_SIGNUPS_PER_EMAIL"):
+        for key in ("ALMEDALEN_SIGNUPS_PER_CLIENT", "ALMEDALEN_MAILS_PER_ADDRESS",
+                    "ALMEDALEN_MAILS_PER_ADDRESS_TOTAL", "ALMEDALEN_SIGNUPS_PER_EMAIL"):
             env.pop(key, None)
         env.update({
             "DATABASE_URL": with_database(admin_url, name),
@@ -248,3 +249,38 @@ def test_invented_addresses_hold_seats_only_until_they_expire(privacy):
     assert listing["counts"]["confirmed"] == 1 and listing["counts"]["pending"] == 0
     print(f"\n{invented} holds from 20 clients let go {waited:.0f} s after the first request "
           f"(hold {HOLD_SECONDS} s; the real attendee confirmed {held_for:.0f} s in)")
+
+
+def test_nobody_can_keep_an_owners_own_request_from_being_mailed(privacy):
+    """Finding 4 in its quieter form: requests in someone's name from one client use up only
+    that client's share of mail to the address (5 an hour), so the owner's own request from
+    elsewhere is still mailed and confirmed; many clients together stay under the address's
+    cap (20 an hour), so the mailbox cannot be flooded either."""
+    p = privacy
+    tag = secrets.token_hex(3)
+    event = seminar(p, f"Någon annans namn {tag}", 200)
+    victim = f"lasning-{tag}@example.se"
+    for _ in range(8):
+        request_sign_up(p.public(), event["id"], "Angripare", victim,
+                        headers=client_from(p, "192.0.2.66"))
+    time.sleep(1.5)  # what was queued is delivered
+    assert len(p.mailbox.find(kind="confirm", to=victim)) == 5
+    logs = "\n".join(f.read_text(errors="replace") for f in sorted(p.logdir.glob("*.log")))
+    assert victim not in logs.lower(), "the address is in a log"
+    assert len(re.findall(r"event=mail_capped kind=signup", logs)) >= 3, logs[-2000:]
+
+    seen = p.mailbox.names(to=victim)
+    request_sign_up(p.public(), event["id"], "Offer Offersson", victim,
+                    headers=client_from(p, "203.0.113.200"))
+    secret, mail = confirm_link(p.mailbox, event["id"], victim, seen, timeout=30)
+    assert mail.kind == "confirm"
+    answer = p.public().ok("POST", f"/api/v1/registrations/{secret}/confirm", expect=(200,)).json()
+    assert answer["status"] == "confirmed", answer
+
+    # 30 more requests from 30 clients: the address gets 20 mails this hour in all.
+    for i in range(30):
+        request_sign_up(p.public(), event["id"], "Angripare", victim,
+                        headers=client_from(p, f"192.0.2.{100 + i}"))
+    time.sleep(2)
+    mails = [m for m in p.mailbox.find(to=victim) if m.kind in ("confirm", "already")]
+    assert len(mails) == 20, [(m.kind, m.subject) for m in mails]

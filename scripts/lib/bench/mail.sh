@@ -117,7 +117,8 @@ bench_mail() {
   # The backlog, made by the application: sign-ups through the API to a serve that sends
   # nothing (no ALMEDALEN_MAIL).
   start_almedalen mail-queue -u ALMEDALEN_MAIL ALMEDALEN_PUBLIC_URL=https://almedalen.test \
-    ALMEDALEN_SIGNUPS_PER_CLIENT=1000000000 ALMEDALEN_MAILS_PER_ADDRESS=1000000000
+    ALMEDALEN_SIGNUPS_PER_CLIENT=1000000000 ALMEDALEN_MAILS_PER_ADDRESS=1000000000 \
+    ALMEDALEN_MAILS_PER_ADDRESS_TOTAL=1000000000
   local queue_pid=$SERVE_PID
   admin_api POST /api/v1/editions 201 \
     '{"year":2027,"name":"Almedalsveckan 2027","first_day":"2027-06-27","last_day":"2027-07-04"}' >/dev/null

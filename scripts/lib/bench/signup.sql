@@ -3,10 +3,12 @@
 -- request path: RegistrationRoutes.signUp, RegistrationStore.countAttempt and .request): the
 -- per-client rate-limit transaction, then the request in one transaction (lock the event,
 -- let go of expired holds, read its capacity, count its seats, insert the hold, look for a
--- confirmed sign-up of the address, count a mail for the address in rate_limits, queue the
+-- confirmed sign-up of the address, count a mail for the address and client and one for the
+-- address in rate_limits, queue the
 -- confirm message in mail_outbox). Run with -M extended (the server sends every statement
 -- through PQexecParams, parameters untyped) and
---   -D event=<event id> -D name='Bench Person' -D client_key=<the server's key for 127.0.0.1>
+--   -D event=<event id> -D name='Bench Person' -D client=127.0.0.1
+--   -D client_key=<the server's key for 127.0.0.1>
 --   -D client_window=600 -D hold=1800
 -- (the serve defaults of the client window and of ALMEDALEN_SIGNUP_HOLD_SECONDS).
 -- Differences from the server, all small:
@@ -61,9 +63,16 @@ RETURNING id \gset hold_
 SELECT id FROM registrations
 WHERE event_id = :event AND lower(email) = lower('p' || :client_id || '-' || :r || '@example.org')
   AND status <> 'cancelled' AND verified_at IS NOT NULL;
--- countMail
+-- countMail: per address and client, then per address
 INSERT INTO rate_limits AS r (key, window_start, count)
-VALUES (encode(sha256(convert_to('mail:' || lower('p' || :client_id || '-' || :r || '@example.org'), 'UTF8')), 'hex'),
+VALUES (encode(sha256(convert_to('mail:' || lower('p' || :client_id || '-' || :r || '@example.org'), 'UTF8')), 'hex')
+          || coalesce(':' || left(encode(sha256(convert_to(:client, 'UTF8')), 'hex'), 32), ''),
+        date_trunc('hour', now()), 1)
+ON CONFLICT (key, window_start) DO UPDATE SET count = r.count + 1
+RETURNING count;
+INSERT INTO rate_limits AS r (key, window_start, count)
+VALUES (encode(sha256(convert_to('mail:' || lower('p' || :client_id || '-' || :r || '@example.org'), 'UTF8')), 'hex')
+          || coalesce(':' || left(encode(sha256(convert_to(NULL, 'UTF8')), 'hex'), 32), ''),
         date_trunc('hour', now()), 1)
 ON CONFLICT (key, window_start) DO UPDATE SET count = r.count + 1
 RETURNING count;

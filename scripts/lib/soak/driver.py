@@ -140,6 +140,7 @@ class Driver:
         env["ALMEDALEN_MAIL_POLL_MS"] = "200"
         env["ALMEDALEN_MAIL_COALESCE_SECONDS"] = "2"
         env["ALMEDALEN_MAILS_PER_ADDRESS"] = "1000000000"
+        env["ALMEDALEN_MAILS_PER_ADDRESS_TOTAL"] = "1000000000"
         # A server SIGKILLed mid-batch leaves its claims leased: short, so the drain is too.
         env["ALMEDALEN_MAIL_LEASE_SECONDS"] = os.environ.get("SOAK_MAIL_LEASE", "").strip() or "15"
         env.pop("ALMEDALEN_MAIL_FROM", None)
