@@ -7,18 +7,25 @@ public struct Edition: Hashable, Sendable, Identifiable {
   public var name: String
   public var firstDay: LocalDay
   public var lastDay: LocalDay
+  /// After this instant the edition's published events can no longer be deleted, only
+  /// cancelled (the schema enforces it); nil when no cut-off is set.
+  public var cutoffAt: Date?
 
   /// The years an edition may have: from the first Almedalsveckan on. Feeds' `year` and the
   /// API's schemas take their bounds from here.
   public static let years = 1968...2200
   public static let nameLength = 200
 
-  public init(id: UUID = UUID(), year: Int, name: String, firstDay: LocalDay, lastDay: LocalDay) {
+  public init(
+    id: UUID = UUID(), year: Int, name: String, firstDay: LocalDay, lastDay: LocalDay,
+    cutoffAt: Date? = nil
+  ) {
     self.id = id
     self.year = year
     self.name = name
     self.firstDay = firstDay
     self.lastDay = lastDay
+    self.cutoffAt = cutoffAt
   }
 
   /// The festival's days, in order.

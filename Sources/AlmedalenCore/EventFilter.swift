@@ -18,8 +18,9 @@ public struct EventFilter: Hashable, Sendable {
   public var language: String?
   /// Free text over title, topics and description.
   public var text: String?
-  /// When set, drafts are shown only if they belong to this organiser (an organiser's
-  /// token sees everyone's public events and its own drafts).
+  /// When set, events that are not public (drafts, submitted, returned) are shown only if
+  /// they belong to this organiser (an organiser's token sees everyone's public events and
+  /// its own others).
   public var draftsOf: UUID?
 
   public init(
@@ -41,8 +42,8 @@ public struct EventFilter: Hashable, Sendable {
     self.draftsOf = draftsOf
   }
 
-  /// What the public sees: published and cancelled events, never drafts.
-  public static let publicProgramme = EventFilter(statuses: [.published, .cancelled])
+  /// What the public sees: published and cancelled events, never drafts or events in review.
+  public static let publicProgramme = EventFilter(statuses: EventStatus.publicStatuses)
 }
 
 /// One page of a list and where the next begins.

@@ -8,10 +8,23 @@ public enum EventKind: String, CaseIterable, Hashable, Sendable, Codable {
   case other
 }
 
-/// Where an event is in its life: drafts are private, published events are public, and a
-/// cancelled event stays visible as cancelled so that subscribers learn of it.
+/// Where an event is in its life: drafts are private, and so are events submitted for review
+/// or returned from it; published events are public, and a cancelled event stays visible as
+/// cancelled so that subscribers learn of it.
 public enum EventStatus: String, CaseIterable, Hashable, Sendable, Codable {
-  case draft, published, cancelled
+  case draft, submitted, returned, published, cancelled
+
+  /// Whether the public sees an event in this status: published or cancelled. The schema's
+  /// `event_status_is_public` (Schema/008) says the same; a test holds the two together.
+  public var isPublic: Bool {
+    switch self {
+    case .published, .cancelled: true
+    case .draft, .submitted, .returned: false
+    }
+  }
+
+  /// The statuses the public sees.
+  public static let publicStatuses = allCases.filter(\.isPublic)
 }
 
 /// Accessibility features of a venue or an event.

@@ -812,7 +812,7 @@ private struct Load {
         switch status {
         case .published: statusCounts.published += 1
         case .cancelled: statusCounts.cancelled += 1
-        case .draft: statusCounts.draft += 1
+        case .draft, .submitted, .returned: statusCounts.draft += 1
         }
 
         try writer.append([

@@ -9,11 +9,15 @@ public struct ConflictStore: Sendable {
 
   public init(pool: ConnectionPool) { self.pool = pool }
 
+  /// The events that take their time and place: every one not cancelled, public or not
+  /// (drafts, and events in review, are planned too).
+  public static let planned = EventStatus.allCases.filter { $0 != .cancelled }
+
   /// Every conflict among the events of `statuses` (cancelled events never conflict), in
   /// one edition or all, in programme order.
   public func find(
     editionID: UUID? = nil, pace: WalkingPace = .init(),
-    statuses: [EventStatus] = [.draft, .published]
+    statuses: [EventStatus] = ConflictStore.planned
   ) throws -> [Conflict] {
     let events = try EventStore(pool: pool).all(
       EventFilter(editionID: editionID, statuses: statuses))
@@ -28,7 +32,7 @@ public struct ConflictStore: Sendable {
   /// while an organiser plans it. A cancelled event has none.
   public func conflicts(
     for eventID: UUID, pace: WalkingPace = .init(),
-    statuses: [EventStatus] = [.draft, .published]
+    statuses: [EventStatus] = ConflictStore.planned
   ) throws -> [Conflict] {
     let (event, others, venues) = try pool.transaction(.init(isolation: .repeatableRead)) {
       connection in

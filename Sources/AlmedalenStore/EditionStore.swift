@@ -6,7 +6,7 @@ import Postgres
 public struct EditionStore: Sendable {
   let pool: ConnectionPool
 
-  static let columns: PostgresQuery = "id, year, name, first_day, last_day"
+  static let columns: PostgresQuery = "id, year, name, first_day, last_day, cutoff_at"
 
   public func create(_ edition: Edition) throws -> Edition {
     try edition.validate()
@@ -15,9 +15,9 @@ public struct EditionStore: Sendable {
         return try Self.decode(
           connection.query(
             """
-            INSERT INTO editions (id, year, name, first_day, last_day)
+            INSERT INTO editions (id, year, name, first_day, last_day, cutoff_at)
             VALUES (\(edition.id), \(edition.year), \(edition.name), \(edition.firstDay),
-                    \(edition.lastDay))
+                    \(edition.lastDay), \(edition.cutoffAt))
             RETURNING \(Self.columns)
             """)[0])
       } catch let error as PostgresError where error.isUniqueViolation {
@@ -67,6 +67,20 @@ public struct EditionStore: Sendable {
   static func decode(_ row: Row) throws -> Edition {
     Edition(
       id: try row.decode("id"), year: try row.decode("year"), name: try row.decode("name"),
-      firstDay: try row.decode("first_day"), lastDay: try row.decode("last_day"))
+      firstDay: try row.decode("first_day"), lastDay: try row.decode("last_day"),
+      cutoffAt: try row.decode("cutoff_at"))
+  }
+
+  /// Sets (or, with nil, clears) the edition's cut-off: after it, its published events can
+  /// only be cancelled, never deleted.
+  public func setCutoff(_ id: UUID, at cutoff: Date?) throws -> Edition {
+    try pool.transaction { connection in
+      guard
+        let row = try connection.query(
+          "UPDATE editions SET cutoff_at = \(cutoff) WHERE id = \(id) RETURNING \(Self.columns)"
+        ).first
+      else { throw StoreError.notFound(entity: "edition", id: id.uuidString) }
+      return try Self.decode(row)
+    }
   }
 }

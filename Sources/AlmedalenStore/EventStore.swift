@@ -19,17 +19,18 @@ public struct EventStore: Sendable {
 
   // MARK: Writing
 
-  /// Creates a draft. `actor` names who did it in the event's history.
+  /// Creates a draft. `actor` names who did it in the event's history (the token or
+  /// command), and `userID` the signed-in user, if one did.
   ///
   /// Each co-organiser named is asked (`pending`) unless `coOrganisersAccepted`: the
   /// festival's staff (admins, the seed, the command line) may link organisers at once; an
   /// organiser's token may only ask.
   public func create(
-    _ details: EventDetails, id: UUID = UUID(), actor: String = "system",
+    _ details: EventDetails, id: UUID = UUID(), actor: String = "system", userID: UUID? = nil,
     coOrganisersAccepted: Bool = true
   ) throws -> Event {
     try pool.transaction { connection in
-      try Self.setActor(actor, on: connection)
+      try Self.setActor(actor, userID: userID, on: connection)
       let edition = try Self.checkedEdition(details, on: connection)
       try connection.execute(
         """
@@ -49,11 +50,11 @@ public struct EventStore: Sendable {
   /// keep their answers, whatever their new order.
   public func update(
     _ id: UUID, expectedVersion: Int, with details: EventDetails, actor: String = "system",
-    coOrganisersAccepted: Bool = true
+    userID: UUID? = nil, coOrganisersAccepted: Bool = true
   ) throws -> Event {
     try refusingVenueClash(id: id, venueID: details.venueID, details.startsAt, details.endsAt) {
       try pool.transaction { connection in
-        try Self.setActor(actor, on: connection)
+        try Self.setActor(actor, userID: userID, on: connection)
         let current = try Self.lockedVersion(id, on: connection)
         guard current.version == expectedVersion else {
           throw StoreError.staleVersion(current: current.version)
@@ -96,55 +97,93 @@ public struct EventStore: Sendable {
     }
   }
 
-  /// Publishes a draft. Publishing again is harmless; a cancelled event stays cancelled.
-  public func publish(_ id: UUID, expectedVersion: Int? = nil, actor: String = "system") throws
-    -> Event
-  {
+  /// Publishes a draft, or approves an event submitted for review (or returned from it):
+  /// either way it becomes public. Publishing again is harmless; a cancelled event stays
+  /// cancelled. Who may publish is the caller's policy (the office, an admin).
+  public func publish(
+    _ id: UUID, expectedVersion: Int? = nil, actor: String = "system", userID: UUID? = nil
+  ) throws -> Event {
     let stored = try get(id)
     return try refusingVenueClash(
       id: id, venueID: stored.venueID, stored.startsAt, stored.endsAt
     ) {
-      try transition(id, expectedVersion: expectedVersion, to: .published, actor: actor)
+      try transition(
+        id, expectedVersion: expectedVersion, to: .published, actor: actor, userID: userID)
     }
   }
 
-  /// Cancels a published event; it stays in feeds, marked cancelled. A draft is deleted
-  /// instead.
-  public func cancel(_ id: UUID, expectedVersion: Int? = nil, actor: String = "system") throws
-    -> Event
-  {
-    try transition(id, expectedVersion: expectedVersion, to: .cancelled, actor: actor)
+  /// Submits a draft, or a returned event, for the office's review. It stays private until
+  /// approved (`publish`). Submitting again is harmless.
+  public func submit(
+    _ id: UUID, expectedVersion: Int? = nil, actor: String = "system", userID: UUID? = nil
+  ) throws -> Event {
+    try transition(
+      id, expectedVersion: expectedVersion, to: .submitted, actor: actor, userID: userID)
   }
 
-  /// Deletes a draft. A published event is never deleted, only cancelled.
+  /// Returns a submitted event to its organiser with the office's reason (1–2,000
+  /// characters, field `reason`); the organiser edits it and submits it again.
+  public func returnForChanges(
+    _ id: UUID, reason: String, expectedVersion: Int? = nil, actor: String = "system",
+    userID: UUID? = nil
+  ) throws -> Event {
+    var validator = Validator()
+    validator.paragraph(reason, "reason", maxLength: 2000)
+    if reason.allSatisfy(\.isWhitespace) { validator.add("reason", "must not be empty") }
+    do { try validator.check() } catch let error as ValidationError {
+      throw StoreError.invalid(error)
+    }
+    return try transition(
+      id, expectedVersion: expectedVersion, to: .returned, reason: reason, actor: actor,
+      userID: userID)
+  }
+
+  /// Cancels a published event; it stays in feeds, marked cancelled. A private event (a
+  /// draft, or one in review) is deleted instead.
+  public func cancel(
+    _ id: UUID, expectedVersion: Int? = nil, actor: String = "system", userID: UUID? = nil
+  ) throws -> Event {
+    try transition(
+      id, expectedVersion: expectedVersion, to: .cancelled, actor: actor, userID: userID)
+  }
+
+  /// Deletes an event that was never public (a draft, submitted or returned). A published
+  /// event is never deleted, only cancelled; after its edition's cut-off the schema's
+  /// refusal says so (`events_cutoff`). The schema decides, so no caller can get round it.
   public func deleteDraft(_ id: UUID) throws {
     try pool.transaction { connection in
-      let current = try Self.lockedVersion(id, on: connection)
-      guard current.status == .draft else {
-        throw StoreError.lifecycle("a published event is cancelled, never deleted")
-      }
+      _ = try Self.lockedVersion(id, on: connection)
       try connection.execute("DELETE FROM events WHERE id = $1", [id])
     }
   }
 
   private func transition(
-    _ id: UUID, expectedVersion: Int?, to target: EventStatus, actor: String
+    _ id: UUID, expectedVersion: Int?, to target: EventStatus, reason: String? = nil,
+    actor: String, userID: UUID?
   ) throws -> Event {
     try pool.transaction { connection in
-      try Self.setActor(actor, on: connection)
+      try Self.setActor(actor, userID: userID, on: connection)
       let current = try Self.lockedVersion(id, on: connection)
       if let expectedVersion, expectedVersion != current.version {
         throw StoreError.staleVersion(current: current.version)
       }
       switch (current.status, target) {
-      case (.draft, .published), (.published, .cancelled):
+      case (.draft, .published), (.submitted, .published), (.returned, .published),
+        (.published, .cancelled), (.draft, .submitted), (.returned, .submitted):
         try connection.execute("UPDATE events SET status = $2 WHERE id = $1", [id, target])
-      case (.published, .published), (.cancelled, .cancelled):
+      case (.submitted, .returned):
+        try connection.execute(
+          "UPDATE events SET status = 'returned', review_reason = $2 WHERE id = $1", [id, reason])
+      case (.published, .published), (.cancelled, .cancelled), (.submitted, .submitted):
         break
-      case (.draft, .cancelled):
-        throw StoreError.lifecycle("a draft was never public: delete it instead of cancelling")
+      case (.draft, .cancelled), (.submitted, .cancelled), (.returned, .cancelled):
+        throw StoreError.lifecycle("the event was never public: delete it instead of cancelling")
       case (.cancelled, _):
         throw StoreError.lifecycle("a cancelled event stays cancelled")
+      case (.published, .submitted), (.published, .returned):
+        throw StoreError.lifecycle("a published event is no longer reviewed")
+      case (_, .returned):
+        throw StoreError.lifecycle("only a submitted event can be returned")
       default:
         throw StoreError.lifecycle("cannot go from \(current.status) to \(target)")
       }
@@ -175,16 +214,19 @@ public struct EventStore: Sendable {
     }
   }
 
-  /// Names who acts in this transaction, for the history the database keeps.
-  static func setActor(_ actor: String, on connection: Connection) throws {
+  /// Names who acts in this transaction, for the history the database keeps: the token or
+  /// command, and the signed-in user (`event_changes.user_id`) when there is one.
+  static func setActor(_ actor: String, userID: UUID? = nil, on connection: Connection) throws {
     try connection.query(
-      "SELECT set_config('almedalen.actor', $1, true)", [String(actor.prefix(200))])
+      "SELECT set_config('almedalen.actor', $1, true), set_config('almedalen.user_id', $2, true)",
+      [String(actor.prefix(200)), userID?.uuidString ?? ""])
   }
 
   // MARK: Reading
 
-  /// Of `ids`, the drafts that `organiserID` may not see (other organisers' drafts): the
-  /// rule of `EventFilter.draftsOf`, for results that are not event lists (conflicts).
+  /// Of `ids`, the private events that `organiserID` may not see (other organisers' drafts
+  /// and events in review): the rule of `EventFilter.draftsOf`, for results that are not
+  /// event lists (conflicts).
   public func draftsHidden(among ids: Set<UUID>, from organiserID: UUID?) throws -> Set<UUID> {
     guard !ids.isEmpty else { return [] }
     return try pool.transaction { connection in
@@ -192,7 +234,7 @@ public struct EventStore: Sendable {
         try connection.query(
           """
           SELECT id FROM events
-          WHERE id = ANY ($1::uuid[]) AND status = 'draft'
+          WHERE id = ANY ($1::uuid[]) AND NOT is_public
             AND organiser_id IS DISTINCT FROM $2::uuid
           """, [Array(ids), organiserID]
         ).map { try $0.decode("id", as: UUID.self) })
@@ -207,10 +249,11 @@ public struct EventStore: Sendable {
       }
       let rows = try connection.query(
         """
-        SELECT c.id, c.changed_at, c.actor, c.action, c.version, c.revision, f.key,
-               f.value->>'from' IS NULL AND f.value ? 'changed' AS flag,
+        SELECT c.id, c.changed_at, c.actor, c.user_id, u.name AS user_name, c.action, c.version,
+               c.revision, f.key, f.value->>'from' IS NULL AND f.value ? 'changed' AS flag,
                (f.value->'from')::text AS old, (f.value->'to')::text AS new
         FROM event_changes c
+        LEFT JOIN users u ON u.id = c.user_id
         LEFT JOIN LATERAL jsonb_each(c.changes) f ON true
         WHERE c.event_id = $1
         ORDER BY c.id, f.key
@@ -224,7 +267,8 @@ public struct EventStore: Sendable {
         changes.append(
           EventChange(
             id: try row.decode("id"), eventID: id, changedAt: try row.decode("changed_at"),
-            actor: try row.decode("actor"),
+            actor: try row.decode("actor"), userID: try row.decode("user_id"),
+            userName: try row.decode("user_name"),
             action: EventChange.Action(rawValue: action) ?? .updated,
             version: try row.decode("version"), revision: try row.decode("revision"),
             fields: fields))
@@ -352,7 +396,7 @@ public struct EventStore: Sendable {
         """)
     }
     if let draftsOf = filter.draftsOf {
-      conditions.append("(e.status <> 'draft' OR e.organiser_id = \(draftsOf))")
+      conditions.append("(e.is_public OR e.organiser_id = \(draftsOf))")
     }
     return conditions.isEmpty ? "TRUE" : conditions.joined(separator: " AND ")
   }

@@ -43,7 +43,7 @@ public struct PersonStore: Sendable {
           SELECT \(Self.columns) FROM people
           WHERE id = \(id) AND EXISTS (
             SELECT 1 FROM participations pa JOIN events e ON e.id = pa.event_id
-            WHERE pa.person_id = people.id AND e.status <> 'draft')
+            WHERE pa.person_id = people.id AND e.is_public)
           """
         ).first
       else { throw StoreError.notFound(entity: "person", id: id.uuidString) }

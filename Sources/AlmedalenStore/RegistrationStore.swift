@@ -49,8 +49,8 @@ public struct RegistrationStore: Sendable {
         ).first
       else { throw StoreError.notFound(entity: "event", id: eventID.uuidString) }
       let status: EventStatus = try event.decode("status")
-      // A draft does not exist for the public.
-      guard status != .draft else {
+      // A draft, or an event in review, does not exist for the public.
+      guard status.isPublic else {
         throw StoreError.notFound(entity: "event", id: eventID.uuidString)
       }
       guard status == .published else { throw StoreError.lifecycle("the event is cancelled") }
@@ -333,7 +333,7 @@ public struct RegistrationStore: Sendable {
       ).first
     else { throw StoreError.notFound(entity: "event", id: eventID.uuidString) }
     let status: EventStatus = try event.decode("status")
-    guard status != .draft else {
+    guard status.isPublic else {
       throw StoreError.notFound(entity: "event", id: eventID.uuidString)
     }
     guard status == .published else { throw StoreError.lifecycle("the event is cancelled") }

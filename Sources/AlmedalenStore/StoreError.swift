@@ -63,7 +63,7 @@ extension StoreError {
     switch constraint {
     case "events_inside_edition":
       return StoreError.invalid("starts_at", "must lie inside the festival's days")
-    case "events_lifecycle", "event_organisers_consent":
+    case "events_lifecycle", "event_organisers_consent", "events_cutoff":
       // Our own words, raised by a trigger.
       return StoreError.lifecycle(error.message)
     case "panels_inside_event":
@@ -83,6 +83,7 @@ extension StoreError {
     "events_ends_after_starts": ("ends_at", "must be after starts_at"),
     "events_at_most_a_day": ("ends_at", "an event lasts at most 24 hours"),
     "events_cancelled_was_published": ("status", "only a published event can be cancelled"),
+    "events_returned_has_reason": ("reason", "a returned event needs a reason"),
     "panels_times_together": ("panels", "give a panel both starts_at and ends_at, or neither"),
     "panels_ends_after_starts": ("panels", "a panel must end after it starts"),
     "accessibility_feature_check": ("accessibility", "names a feature this service does not know"),
