@@ -20,6 +20,8 @@ public struct FestivalStore: Sendable {
   public var feeds: FeedStore { FeedStore(pool: pool) }
   public var outbox: OutboxStore { OutboxStore(pool: pool) }
   public var coOrganisers: CoOrganiserStore { CoOrganiserStore(pool: pool) }
+  public var accounts: AccountStore { AccountStore(pool: pool) }
+  public var sessions: SessionStore { SessionStore(pool: pool) }
 
   /// Whether the database answers (`SELECT 1`), for health checks.
   public func ping() -> Bool {

@@ -30,3 +30,5 @@ extension ParticipantRole: PostgresTextEnum {}
 extension RegistrationStatus: PostgresTextEnum {}
 extension TokenRole: PostgresTextEnum {}
 extension CoOrganiserStatus: PostgresTextEnum {}
+extension MembershipRole: PostgresTextEnum {}
+extension AccountLinkKind: PostgresTextEnum {}
