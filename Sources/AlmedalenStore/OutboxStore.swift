@@ -10,6 +10,8 @@ public enum MailKind: String, Sendable, CaseIterable {
   /// A request's link to confirm it; and, for an address signed up already, its links.
   case confirm, already
   case passwordReset = "password-reset"
+  /// The link that verifies the address of a self-registered organiser's first user.
+  case verification
 }
 
 /// The mail outbox (Schema/005_mail.sql): messages queued in the transaction of the change
@@ -43,6 +45,30 @@ public struct OutboxStore: Sendable {
     public var registrations: [Registration] = []
     /// Texts of an invitation or reset, as queued.
     public var texts: [String: String] = [:]
+    /// An account link's message (invitation, verification, reset): its new secret and
+    /// what the text says. Nil when the link was used, revoked or expired meanwhile; then
+    /// there is nothing to send.
+    public var accountLink: AccountLinkFacts?
+  }
+
+  /// What an account link's message needs. The secret is minted here, when the message is
+  /// rendered; only its hash is stored (in `account_links`), and it works until the link's
+  /// `expiresAt`, once.
+  public struct AccountLinkFacts: Sendable, Equatable {
+    public var linkID: UUID
+    public var kind: AccountLinkKind
+    public var secret: String
+    public var expiresAt: Date
+    /// The recipient's name.
+    public var userName: String
+    /// Whether the recipient has no password yet (an invitation then asks them to choose one).
+    public var needsPassword: Bool
+    /// An invitation's organiser and role, and who invited.
+    public var organiserName: String?
+    public var role: MembershipRole?
+    public var inviterName: String?
+    /// A self-registration's organisation name (verification).
+    public var organisationName: String?
   }
 
   /// A claimed message, rendered: `message` is the MailMessage as JSON.
@@ -94,7 +120,8 @@ public struct OutboxStore: Sendable {
     try pool.transaction { connection in
       let rows = try connection.query(
         """
-        SELECT id, kind, recipient, registration_id, event_id, payload::text AS payload,
+        SELECT id, kind, recipient, registration_id, event_id, account_link_id,
+               payload::text AS payload,
                message::text AS message, message_id, attempts, created_at,
                (payload->>'starts_at')::timestamptz AS previous_start,
                (payload->>'ends_at')::timestamptz AS previous_end,
@@ -256,6 +283,33 @@ public struct OutboxStore: Sendable {
 
   // MARK: Rendering facts
 
+  /// A new secret for a live account link (replacing one minted by a rendering that failed
+  /// and was never sent), with what its message says; nil when the link is no longer live.
+  static func mintAccountLink(_ id: UUID, on connection: Connection) throws -> AccountLinkFacts? {
+    let secret = Secret.make()
+    guard
+      let row = try connection.query(
+        """
+        UPDATE account_links l SET token_hash = sha256(convert_to(\(secret), 'UTF8'))
+        FROM users u
+        WHERE l.id = \(id) AND u.id = l.user_id AND l.used_at IS NULL AND l.revoked_at IS NULL
+          AND l.expires_at > now() AND u.disabled_at IS NULL
+        RETURNING l.kind, l.expires_at, l.role, l.organisation_name, u.name AS user_name,
+          u.password_hash IS NULL AS needs_password,
+          (SELECT name FROM organisers WHERE id = l.organiser_id) AS organiser_name,
+          (SELECT name FROM users WHERE id = l.invited_by) AS inviter_name
+        """
+      ).first
+    else { return nil }
+    return AccountLinkFacts(
+      linkID: id, kind: try row.decode("kind"), secret: secret,
+      expiresAt: try row.decode("expires_at"), userName: try row.decode("user_name"),
+      needsPassword: try row.decode("needs_password"),
+      organiserName: try row.decode("organiser_name"), role: try row.decode("role"),
+      inviterName: try row.decode("inviter_name"),
+      organisationName: try row.decode("organisation_name"))
+  }
+
   static func facts(of row: Row, kind: MailKind, on connection: Connection) throws -> Facts {
     var facts = Facts(
       id: try row.decode("id"), kind: kind, recipient: try row.decode("recipient"),
@@ -276,6 +330,9 @@ public struct OutboxStore: Sendable {
       let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]
     {
       facts.texts = object.compactMapValues { $0 as? String }
+    }
+    if let linkID: UUID = try row.decode("account_link_id") {
+      facts.accountLink = try mintAccountLink(linkID, on: connection)
     }
     if let registrationID: UUID = try row.decode("registration_id") {
       facts.registration = try connection.query(
