@@ -175,6 +175,10 @@ public struct Event: Hashable, Sendable, Identifiable {
   public var revisedAt: Date
   public var publishedAt: Date?
   public var cancelledAt: Date?
+  /// When the event was last submitted for review.
+  public var submittedAt: Date?
+  /// Why the office returned it, while it is `returned`.
+  public var reviewReason: String?
   /// The co-organisers `details` names, in order, with their answers. A public read (feeds,
   /// pages) holds only the accepted ones, here and in `details.coOrganiserIDs`.
   public var coOrganisers: [CoOrganiserLink] = []
@@ -182,7 +186,7 @@ public struct Event: Hashable, Sendable, Identifiable {
   public init(
     id: UUID, editionID: UUID, details: EventDetails, status: EventStatus, revision: Int,
     version: Int, createdAt: Date, updatedAt: Date, revisedAt: Date, publishedAt: Date? = nil,
-    cancelledAt: Date? = nil
+    cancelledAt: Date? = nil, submittedAt: Date? = nil, reviewReason: String? = nil
   ) {
     self.id = id
     self.editionID = editionID
@@ -195,6 +199,8 @@ public struct Event: Hashable, Sendable, Identifiable {
     self.revisedAt = revisedAt
     self.publishedAt = publishedAt
     self.cancelledAt = cancelledAt
+    self.submittedAt = submittedAt
+    self.reviewReason = reviewReason
   }
 
   public subscript<T>(dynamicMember keyPath: KeyPath<EventDetails, T>) -> T {

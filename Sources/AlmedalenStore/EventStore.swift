@@ -14,7 +14,7 @@ public struct EventStore: Sendable {
     e.starts_at, e.ends_at, e.topics, e.languages, e.accessibility::text[] AS accessibility,
     e.food_served, e.livestream_url, e.capacity, e.registration_open, e.status, e.revision,
     e.version, e.source_note, e.created_at, e.updated_at, e.revised_at, e.published_at,
-    e.cancelled_at
+    e.cancelled_at, e.submitted_at, e.review_reason
     """
 
   // MARK: Writing
@@ -490,7 +490,8 @@ public struct EventStore: Sendable {
       status: try row.decode("status"), revision: try row.decode("revision"),
       version: try row.decode("version"), createdAt: try row.decode("created_at"),
       updatedAt: try row.decode("updated_at"), revisedAt: try row.decode("revised_at"),
-      publishedAt: try row.decode("published_at"), cancelledAt: try row.decode("cancelled_at"))
+      publishedAt: try row.decode("published_at"), cancelledAt: try row.decode("cancelled_at"),
+      submittedAt: try row.decode("submitted_at"), reviewReason: try row.decode("review_reason"))
   }
 
   /// The columns an organiser writes, in the order of `written(_:)`.
