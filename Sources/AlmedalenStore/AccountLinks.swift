@@ -102,7 +102,8 @@ extension AccountStore {
   ) throws -> (user: User, linkID: UUID) {
     try Self.validate(name: name, email: email)
     if (organiserID == nil) != (role == nil) {
-      throw StoreError.invalid("role", "an invitation to an organiser gives a role; one to none gives none")
+      throw StoreError.invalid(
+        "role", "an invitation to an organiser gives a role; one to none gives none")
     }
     return try pool.transaction { connection in
       if let organiserID,
@@ -262,7 +263,8 @@ extension AccountStore {
             INSERT INTO organisers (name, contact_email) VALUES ($1, $2) RETURNING id
             """, [organisation, user.email]
           )[0].decode("id")
-          _ = try Self.upsertMembership(user.id, organiserID, .owner, keepOwner: true, on: connection)
+          _ = try Self.upsertMembership(
+            user.id, organiserID, .owner, keepOwner: true, on: connection)
           link.organiserID = organiserID
           link.organiserName = organisation
           link.role = .owner

@@ -112,12 +112,13 @@ public struct AccountStore: Sendable {
     let user = try self.user(userID)
     try Self.checkPassword(password, for: user)
     try pool.transaction { connection in
-      let matches: Bool = try connection.query(
-        """
-        SELECT password_matches(\(current), password_hash) AS ok FROM users
-        WHERE id = \(userID) AND disabled_at IS NULL
-        """
-      ).first?.decode("ok") ?? false
+      let matches: Bool =
+        try connection.query(
+          """
+          SELECT password_matches(\(current), password_hash) AS ok FROM users
+          WHERE id = \(userID) AND disabled_at IS NULL
+          """
+        ).first?.decode("ok") ?? false
       guard matches else {
         throw StoreError.invalid("current_password", "is not your password")
       }

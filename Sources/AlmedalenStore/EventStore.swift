@@ -114,6 +114,7 @@ public struct EventStore: Sendable {
 
   /// Submits a draft, or a returned event, for the office's review. It stays private until
   /// approved (`publish`). Submitting again is harmless.
+  @discardableResult
   public func submit(
     _ id: UUID, expectedVersion: Int? = nil, actor: String = "system", userID: UUID? = nil
   ) throws -> Event {
@@ -123,6 +124,7 @@ public struct EventStore: Sendable {
 
   /// Returns a submitted event to its organiser with the office's reason (1–2,000
   /// characters, field `reason`); the organiser edits it and submits it again.
+  @discardableResult
   public func returnForChanges(
     _ id: UUID, reason: String, expectedVersion: Int? = nil, actor: String = "system",
     userID: UUID? = nil

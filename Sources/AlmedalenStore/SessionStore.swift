@@ -101,15 +101,14 @@ public struct SessionStore: Sendable {
             WHERE id IN (SELECT id FROM found) AND last_seen_at < now() - interval '1 minute'
             RETURNING id, last_seen_at
           )
-          SELECT \(Self.columns), t.last_seen_at AS touched_at, \(AccountStore.userColumns)
-          FROM found f JOIN sessions s ON s.id = f.id JOIN users u ON u.id = s.user_id
-          LEFT JOIN touched t ON t.id = s.id
+          SELECT \(Self.columns), t.last_seen_at AS touched_at
+          FROM found f JOIN sessions s ON s.id = f.id LEFT JOIN touched t ON t.id = s.id
           """
         ).first
       else { return nil }
       var session = try Self.decode(row)
       if let touched: Date = try row.decode("touched_at") { session.lastSeenAt = touched }
-      let user = try AccountStore.decodeUser(row)
+      let user = try AccountStore.user(session.userID, on: connection)
       return SignedIn(
         session: session, user: user,
         memberships: try AccountStore.memberships(user.id, on: connection))

@@ -41,7 +41,7 @@ extension Event {
       id: id, editionID: editionID, details: details, status: status, revision: revision,
       version: version ?? revision + 1, createdAt: createdAt,
       updatedAt: updatedAt ?? revisedAt ?? createdAt, revisedAt: revisedAt ?? createdAt,
-      publishedAt: publishedAt ?? (status == .draft ? nil : createdAt),
+      publishedAt: publishedAt ?? (status.isPublic ? createdAt : nil),
       cancelledAt: status == .cancelled ? cancelledAt ?? revisedAt ?? createdAt : nil)
   }
 }
