@@ -505,6 +505,54 @@ let goodPassword = "gotländsk kalksten 1936"
     #expect(try accounts.memberships(userID: user.id).map(\.organiserID) == [organiserID])
   }
 
+  @Test func anUnknownAddressCostsAHashToo() throws {
+    let fixture = try StoreFixture(prefix: "acc_constant")
+    defer { fixture.close() }
+    let accounts = fixture.store.accounts
+    _ = try signedUpUser(fixture, email: "olle@example.se")
+    func timed(_ email: String) throws -> Double {
+      let started = Date()
+      #expect(
+        try accounts.signIn(email: email, password: "fel lösenord", client: email) == .refused)
+      return Date().timeIntervalSince(started) * 1000
+    }
+    let known = try timed("olle@example.se")
+    let unknown = try timed("ingen.alls@example.se")
+    print("sign-in refused: known address \(Int(known)) ms, unknown address \(Int(unknown)) ms")
+    // bcrypt at cost 12 takes well over 50 ms here; a lookup alone takes a few.
+    #expect(unknown > 50 && known > 50)
+  }
+
+  @Test func theOfficeIsInvitedToChooseAPasswordAndTheMailNamesWhoInvited() throws {
+    let fixture = try StoreFixture(prefix: "acc_office_invite")
+    defer { fixture.close() }
+    let accounts = fixture.store.accounts
+    let office = try accounts.createUser(
+      email: "chef@example.se", name: "Kanslichefen", office: true)
+    let (colleague, _) = try accounts.invite(
+      email: "ny@example.se", name: "Ny på kansliet", organiserID: nil, role: nil,
+      invitedBy: office.id)
+    _ = try accounts.setOffice(colleague.id, true)
+    #expect(throws: StoreError.self) {
+      try accounts.invite(
+        email: "x@example.se", name: "X", organiserID: fixture.organiser.id, role: nil)
+    }
+    let link = try #require(try mailedLinks(fixture).first)
+    #expect(link.inviterName == "Kanslichefen" && link.organiserName == nil && link.needsPassword)
+    let used = try accounts.consume(
+      secret: link.secret, kind: .invitation, password: "kansliets eget lösenord")
+    #expect(used.organiserID == nil)
+    #expect(try accounts.memberships(userID: colleague.id).isEmpty)
+    guard
+      case .signedIn(let user) = try accounts.signIn(
+        email: "ny@example.se", password: "kansliets eget lösenord", client: "c")
+    else {
+      Issue.record("the office colleague cannot sign in")
+      return
+    }
+    #expect(user.office && user.needsSecondFactor)
+  }
+
   @Test func inviteAnExistingOwnerKeepsThemOwner() throws {
     let fixture = try StoreFixture(prefix: "acc_keep_owner")
     defer { fixture.close() }
