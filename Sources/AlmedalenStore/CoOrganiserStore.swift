@@ -41,13 +41,13 @@ public struct CoOrganiserStore: Sendable {
   /// Accepts or declines the request of event `eventID` to `organiserID`. Answering as
   /// before is harmless; a declined request cannot be accepted (`lifecycle`: the event's
   /// organiser may name the co-organiser anew). Not found when the event names no such
-  /// co-organiser.
+  /// co-organiser. `userID` names the signed-in user who answered, for the history.
   @discardableResult
-  public func answer(eventID: UUID, organiserID: UUID, accept: Bool, actor: String) throws
-    -> CoOrganiserRequest
-  {
+  public func answer(
+    eventID: UUID, organiserID: UUID, accept: Bool, actor: String, userID: UUID? = nil
+  ) throws -> CoOrganiserRequest {
     try pool.transaction { connection in
-      try EventStore.setActor(actor, on: connection)
+      try EventStore.setActor(actor, userID: userID, on: connection)
       // The event's row first, as an edit of the event takes it: an answer and an edit then
       // queue rather than deadlock on each other's rows.
       guard

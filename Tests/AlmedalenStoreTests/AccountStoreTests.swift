@@ -553,6 +553,26 @@ let goodPassword = "gotländsk kalksten 1936"
     #expect(user.office && user.needsSecondFactor)
   }
 
+  @Test func aLinkWhoseRenderingFailedGetsANewSecretWhenRetried() throws {
+    struct RenderingFailed: Error {}
+    let fixture = try StoreFixture(prefix: "acc_remint")
+    defer { fixture.close() }
+    let accounts = fixture.store.accounts
+    _ = try signedUpUser(fixture, email: "pia@example.se")
+    #expect(try accounts.requestReset(email: "pia@example.se", mail: client) == .queued)
+    var failed: String?
+    _ = try fixture.store.outbox.claim(limit: 10, lease: 60, coalesceSeconds: 0) { facts in
+      failed = facts.accountLink?.secret
+      throw RenderingFailed()
+    }
+    let never = try #require(failed)
+    #expect(try fixture.store.outbox.retry(id: nil) == 1)
+    let sent = try #require(try mailedLinks(fixture).first)
+    #expect(sent.secret != never)
+    #expect(try accounts.peek(secret: never, kind: .reset) == nil)
+    #expect(try accounts.peek(secret: sent.secret, kind: .reset) != nil)
+  }
+
   @Test func inviteAnExistingOwnerKeepsThemOwner() throws {
     let fixture = try StoreFixture(prefix: "acc_keep_owner")
     defer { fixture.close() }
