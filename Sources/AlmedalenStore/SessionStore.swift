@@ -117,7 +117,8 @@ public struct SessionStore: Sendable {
 
   /// Records the second factor (a TOTP code or a recovery code the caller accepted) in the
   /// live session with this secret, and gives it a new secret, returned once: the caller
-  /// sets the cookie anew. Nil when the session is not live.
+  /// sets the cookie anew. Nil when the session is not live, or its user has no enabled
+  /// second factor (enrolment first: `AccountStore.enableTOTP`).
   public func markSecondFactor(secret: String, idleTimeout: Int = defaultIdleTimeout) throws
     -> String?
   {
@@ -129,6 +130,8 @@ public struct SessionStore: Sendable {
           second_factor_at = now(), last_seen_at = now()
         WHERE token_hash = sha256(convert_to($1, 'UTF8')) AND ended_at IS NULL
           AND expires_at > now() AND last_seen_at > now() - $3 * interval '1 second'
+          AND user_id IN (SELECT id FROM users
+                          WHERE totp_enabled_at IS NOT NULL AND disabled_at IS NULL)
         """, [secret, fresh, idleTimeout]) == 1 ? fresh : nil
     }
   }

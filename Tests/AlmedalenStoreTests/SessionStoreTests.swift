@@ -103,6 +103,10 @@ import Testing
     let session = try sessions.create(userID: office.id, userAgent: nil, clientAddress: nil)
     let before = try #require(try sessions.lookup(secret: session.secret))
     #expect(!before.isFullySignedIn)
+    // No second factor without one enrolled.
+    #expect(try sessions.markSecondFactor(secret: session.secret) == nil)
+    try accounts.beginTOTPEnrolment(userID: office.id, secret: Array(repeating: 2, count: 20))
+    try accounts.enableTOTP(userID: office.id, step: 5)
     let renewed = try #require(try sessions.markSecondFactor(secret: session.secret))
     #expect(renewed != session.secret)
     // The secret seen before the second factor is worth nothing now (fixation).
