@@ -83,6 +83,16 @@ public enum AccountLinkKind: String, CaseIterable, Hashable, Sendable, Codable {
   /// Choose a new password.
   case reset
 
+  /// The path of the page a link of this kind opens, before its secret; the page's form
+  /// POSTs, since a GET never uses a link up (mail scanners fetch links).
+  public var pagePath: String {
+    switch self {
+    case .invitation: "/account/invitation/"
+    case .verification: "/account/verify/"
+    case .reset: "/account/reset/"
+    }
+  }
+
   /// How long a link of this kind is valid by default: a reset half an hour (the issue's
   /// rule), a verification a day, an invitation a week (it may wait for a colleague's
   /// holiday; it can be sent again, which revokes the old one).

@@ -29,7 +29,7 @@ public struct MailComposer: Sendable {
     guard let draft = try draft(for: facts) else {
       return .nothing(reason: reasonForNothing(facts))
     }
-    let recipientName = facts.registration?.name ?? facts.texts["name"]
+    let recipientName = facts.registration?.name ?? facts.accountLink?.userName
     let to = Mailbox(
       name: recipientName.map(Self.oneLine), address: try MailAddress(facts.recipient))
     var headers = [
@@ -58,7 +58,7 @@ public struct MailComposer: Sendable {
     switch facts.kind {
     case .links:
       return links(facts)
-    case .invitation, .passwordReset:
+    case .invitation, .passwordReset, .verification:
       return account(facts)
     default:
       break
@@ -189,28 +189,50 @@ public struct MailComposer: Sendable {
   }
 
   func account(_ facts: OutboxStore.Facts) -> Draft? {
-    guard let url = facts.texts["url"] else { return nil }
-    var lines = [greeting(facts.texts["name"]), ""]
+    guard let link = facts.accountLink else { return nil }
+    let url = baseURL + link.kind.pagePath + link.secret
+    var lines = [greeting(link.userName), ""]
     let subject: String
-    if facts.kind == .invitation {
-      let organisation = facts.texts["organisation"].map(Self.oneLine)
-      subject = "Inbjudan till Almedalsveckans arrangörssidor"
-      lines.append(
-        "du är inbjuden att lägga in seminarier i Almedalsveckans program"
-          + (organisation.map { " för \($0)." } ?? "."))
-      lines += ["", "Skapa ditt konto här:", url]
-    } else {
-      subject = "Återställ ditt lösenord"
+    switch link.kind {
+    case .invitation:
+      let organisation = link.organiserName.map(Self.oneLine)
+      subject =
+        organisation.map { "Inbjudan att arrangera för \($0) i Almedalsveckan" }
+        ?? "Inbjudan till Almedalsveckans arrangörssidor"
+      var sentence =
+        link.inviterName.map { Self.oneLine($0) + " har bjudit in dig" } ?? "du är inbjuden"
+      sentence += " att lägga in seminarier i Almedalsveckans program"
+      sentence += organisation.map { " för \($0)" } ?? ""
+      if let role = link.role {
+        sentence += role == .owner ? ", som ägare av kontot." : ", som redaktör."
+      } else {
+        sentence += "."
+      }
+      lines.append(sentence)
       lines += [
-        "någon bad om att återställa lösenordet till ditt konto.", "", "Välj ett nytt här:", url,
+        "", link.needsPassword ? "Välj ditt lösenord och gå med här:" : "Gå med här:", url,
       ]
+    case .verification:
+      subject = "Bekräfta din e-postadress"
+      lines.append(
+        "tack för att du skapade ett arrangörskonto"
+          + (link.organisationName.map { " för " + Self.oneLine($0) } ?? "")
+          + ". Bekräfta att adressen är din:")
+      lines += ["", url]
+    case .reset:
+      subject = "Välj ett nytt lösenord"
+      lines += ["någon bad om ett nytt lösenord till ditt konto.", "", "Välj ett nytt här:", url]
     }
-    if let valid = facts.texts["valid"] {
-      lines += ["", "Länken gäller i \(Self.oneLine(valid))."]
-    }
+    lines += ["", "Länken gäller en gång, till " + Self.until(link.expiresAt) + "."]
     lines += ["", "Bad du inte om det här brevet? Då kan du bortse från det."]
     lines += signature()
     return Draft(subject: subject, text: lines.joined(separator: "\n"))
+  }
+
+  /// `tisdag 30 juni 2026 kl. 10:00` in Visby's time.
+  static func until(_ date: Date) -> String {
+    let time = LocalTime(date)
+    return time.swedishDay + " " + String(time.year) + " kl. " + time.clock
   }
 
   func reasonForNothing(_ facts: OutboxStore.Facts) -> String {
@@ -220,7 +242,7 @@ public struct MailComposer: Sendable {
       "the event is not published"
     case .change: "the event is back at its time and place"
     case .links: "no active registration"
-    case .invitation, .passwordReset: "no link queued"
+    case .invitation, .passwordReset, .verification: "the link was used, revoked or expired"
     default: facts.registration?.email == nil ? "the registration was erased" : "the event is gone"
     }
   }

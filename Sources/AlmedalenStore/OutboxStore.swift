@@ -43,8 +43,6 @@ public struct OutboxStore: Sendable {
     public var calendarSecret: String?
     /// The attendee's active registrations (`links`).
     public var registrations: [Registration] = []
-    /// Texts of an invitation or reset, as queued.
-    public var texts: [String: String] = [:]
     /// An account link's message (invitation, verification, reset): its new secret and
     /// what the text says. Nil when the link was used, revoked or expired meanwhile; then
     /// there is nothing to send.
@@ -267,20 +265,6 @@ public struct OutboxStore: Sendable {
     }
   }
 
-  /// Queues a message that no trigger queues (an invitation, a reset) with its texts.
-  @discardableResult
-  public func enqueue(kind: MailKind, recipient: String, texts: [String: String]) throws -> Int64 {
-    let json = try JSONSerialization.data(withJSONObject: texts, options: [.sortedKeys])
-    return try pool.withConnection { connection in
-      try connection.query(
-        """
-        INSERT INTO mail_outbox (kind, recipient, payload) VALUES ($1, $2, $3::jsonb)
-        RETURNING id
-        """, [kind.rawValue, recipient, String(decoding: json, as: UTF8.self)]
-      )[0].decode("id")
-    }
-  }
-
   // MARK: Rendering facts
 
   /// A new secret for a live account link (replacing one minted by a rendering that failed
@@ -324,12 +308,6 @@ public struct OutboxStore: Sendable {
       facts.previousVenue = try connection.query(
         "SELECT \(VenueStore.columns) FROM venues WHERE id = \(venueID)"
       ).first.map(VenueStore.decode)
-    }
-    if let payload: String = try row.decode("payload"),
-      kind == .invitation || kind == .passwordReset,
-      let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]
-    {
-      facts.texts = object.compactMapValues { $0 as? String }
     }
     if let linkID: UUID = try row.decode("account_link_id") {
       facts.accountLink = try mintAccountLink(linkID, on: connection)

@@ -82,29 +82,52 @@ import Testing
     #expect(waiting.lastError?.contains("cannot connect") == true)
   }
 
-  @Test func invitationsAndResetsRenderTheirLink() throws {
+  /// Invitation, verification and reset messages carry a secret minted when they are
+  /// rendered, whose page (a GET) shows the link without using it up; the outbox row holds
+  /// no secret at any time.
+  @Test func accountLinksAreMintedAtRenderingAndOpenTheirPage() throws {
     let fixture = try StoreFixture(prefix: "sender_account")
     defer { fixture.close() }
     let path = maildir()
     defer { try? FileManager.default.removeItem(atPath: path) }
-    try fixture.store.outbox.enqueue(
-      kind: .invitation, recipient: "ny@example.org",
-      texts: [
-        "name": "Ny Arrangör", "organisation": "Föreningen Klartext",
-        "url": "https://almedalen.example/konto/inbjudan/abc", "valid": "7 dagar",
-      ])
-    try fixture.store.outbox.enqueue(
-      kind: .passwordReset, recipient: "ny@example.org",
-      texts: ["url": "https://almedalen.example/konto/aterstall/def", "valid": "30 minuter"])
+    let accounts = fixture.store.accounts
+    let cap = RegistrationStore.MailCap(client: "192.0.2.1")
+    _ = try accounts.invite(
+      email: "ny@example.org", name: "Ny Arrangör", organiserID: fixture.organiser.id,
+      role: .owner)
+    _ = try accounts.registerOrganisation(
+      organisationName: "Föreningen Klartext", name: "Klara Text", email: "klara@example.org",
+      password: "en lång fras om Visby ringmur", mail: cap)
+    #expect(try accounts.requestReset(email: "ny@example.org", mail: cap) == .queued)
+    let payloads: [String] = try fixture.store.pool.withConnection { connection in
+      try connection.query("SELECT coalesce(payload::text, '') AS p FROM mail_outbox").map {
+        try $0.decode("p")
+      }
+    }
     let sender = MailSender(
       store: fixture.store, transport: MaildirTransport(path: path), settings: try settings(),
       baseURL: "https://almedalen.example"
     ) { _, _ in }
-    #expect(try sender.sendDue().sent == 2)
-    let texts = try messages(in: path).joined(separator: "\n")
-    #expect(texts.contains("https://almedalen.example/konto/inbjudan/abc"))
-    #expect(texts.contains("Länken gäller i 30 minuter."))
-    #expect(texts.contains("X-Almedalen-Kind: password-reset"))
+    #expect(try sender.sendDue().sent == 3)
+    let texts = try messages(in: path)
+    func secret(_ kind: AccountLinkKind) throws -> String {
+      let prefix = "https://almedalen.example" + kind.pagePath
+      let text = try #require(texts.first { $0.contains(prefix) }, "no \(kind) link")
+      let start = try #require(text.range(of: prefix)).upperBound
+      return String(text[start...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+    }
+    for kind in AccountLinkKind.allCases {
+      let link = try secret(kind)
+      #expect(link.count == 43, "\(kind): \(link)")
+      #expect(payloads.allSatisfy { !$0.contains(link) }, "the secret was queued in clear")
+      #expect(try accounts.peek(secret: link, kind: kind)?.kind == kind)
+      #expect(try accounts.peek(secret: link, kind: kind) != nil, "peeking used the link up")
+    }
+    let all = texts.joined(separator: "\n")
+    #expect(all.contains("X-Almedalen-Kind: password-reset"))
+    #expect(all.contains("X-Almedalen-Kind: verification"))
+    #expect(all.contains("för \(fixture.organiser.name), som ägare av kontot."))
+    #expect(all.contains("Länken gäller en gång, till "))
   }
 
   @Test func settingsAreCheckedAndNamed() throws {
