@@ -13,6 +13,7 @@ FINDINGS-TESTS.md.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -84,6 +85,29 @@ def main() -> int:
             except (ValueError, AttributeError):
                 return None
             return url[len(PUBLIC_URL):] if isinstance(url, str) and url.startswith(PUBLIC_URL) else url
+
+        # Also seen: headers. optin: test_http_hardening.py
+        # test_every_answer_says_nosniff_and_token_answers_no_store and HardeningTests
+        # everyAnswerSaysNosniffAndAuthenticatedOrSecretOnesNoStore.
+        missing = [(who, path) for who, client, path in [
+            ("admin", admin, "/api/v1/events"), ("admin", admin, "/api/v1/people"),
+            ("admin", admin, "/feeds/program.ics"), ("anonymous", public, "/api/v1/events")]
+            if client.get(path).header("Cache-Control") != "no-store"]
+        report("also: Cache-Control no-store on authenticated answers", bool(missing),
+               f"without Cache-Control: no-store: {missing}")
+        missing = [path for path in ["/api/v1/events", "/api/v1/openapi.json", "/feeds/program.ics",
+                                     "/feeds/program.rss", "/healthz"]
+                   if (admin if path == "/api/v1/events" else public).get(path).header("X-Content-Type-Options") != "nosniff"]
+        report("also: X-Content-Type-Options nosniff on API and feed answers", bool(missing),
+               f"without nosniff: {missing}")
+
+        # Finding 7: finding 7's own cursor on the lists other than events (optin:
+        # test_a_made_up_cursor_is_422_on_every_list_and_the_server_survives, HardeningTests
+        # aCursorTheServerDidNotGiveOutIs422OnEveryList).
+        cursor = base64.urlsafe_b64encode(b"a\x1fnot-a-uuid").decode().rstrip("=")
+        answers = {path: admin.get(f"{path}?cursor={cursor}").status
+                   for path in ["/api/v1/people", "/api/v1/venues", "/api/v1/organisers", "/api/v1/events"]}
+        report("7 a made-up cursor is 500", any(status != 422 for status in answers.values()), f"{answers}")
 
         # Findings 1-3: the victim signs up for two seminars; an outsider then signs up with
         # the victim's address for a third.
