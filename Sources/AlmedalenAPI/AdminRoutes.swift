@@ -226,7 +226,10 @@ enum AdminRoutes {
   static let listParameters: [Operation.Parameter] = [
     QueryRules.textParameter,
     .query("limit", Schema.integer(pageSizes, default: 50), "Items per page."),
-    .query("cursor", Schema.string(minLength: 1), "`next_cursor` of the page before."),
+    .query(
+      "cursor", Schema.string(minLength: 1, pattern: "^[A-Za-z0-9_-]+$"),
+      "`next_cursor` of the page before (unpadded base64url); one this list did not give out is 422."
+    ),
   ]
 
   /// How many items a page may hold.
