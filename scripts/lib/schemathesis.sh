@@ -51,10 +51,10 @@ SCHEMATHESIS_SERVER_PID=""
 #   Every other 4xx to a schema-valid request remains a failure.
 SCHEMATHESIS_POSITIVE_DEFAULT='"2xx", "3xx", "401", "403", "404", "409", "429", "5xx"'
 
-# _schemathesis_config EVENT_ID: the configuration every run reads (schemathesis.toml in the
-# run's working directory).
+# _schemathesis_config EVENT_ID PAGE_SECRET CALENDAR_SECRET: the configuration every run
+# reads (schemathesis.toml in the run's working directory).
 _schemathesis_config() {
-  local event=$1 positive=$SCHEMATHESIS_POSITIVE_DEFAULT
+  local event=$1 page=$2 calendar=$3 positive=$SCHEMATHESIS_POSITIVE_DEFAULT
   cat <<TOML
 # Written by scripts/lib/schemathesis.sh: edit there.
 
@@ -65,6 +65,23 @@ include-operation-id = "signUp"
 parameters = { "path.id" = "$event" }
 # The email's limits in octets and unassigned code points: see the script's header.
 checks.positive_data_acceptance.expected-statuses = [$positive, "422"]
+
+# The seminar's list of registrations (the admin sees it, the organiser's token is 403, no
+# token 401), with the sign-ups of the runs in it.
+[[operations]]
+include-operation-id = "listRegistrations"
+parameters = { "path.id" = "$event" }
+
+# The attendee's own registration and calendar, with the secrets from its mail (a made-up
+# secret is only ever 404). The anonymous run, which is first, cancels and revokes them
+# in the end (both are harmless to repeat; a revoked calendar is 404 in later runs).
+[[operations]]
+include-operation-id = ["showRegistration", "confirmRegistration", "cancelRegistration"]
+parameters = { "path.token" = "$page" }
+
+[[operations]]
+include-operation-id = ["attendeeCalendar", "revokeCalendar"]
+parameters = { "path.token" = "$calendar" }
 
 [[operations]]
 include-operation-id = "resendLinks"
@@ -142,10 +159,32 @@ _schemathesis_api() {
 # _schemathesis_id: the "id" of the JSON object on stdin.
 _schemathesis_id() { python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'; }
 
+# _schemathesis_mail_secret MAILDIR KIND REGEX: waits (10 s at most) for a message of KIND
+# (X-Almedalen-Kind) in MAILDIR and prints the first group of REGEX in its text part.
+_schemathesis_mail_secret() {
+  python3 - "$@" <<'PY'
+import email, email.policy, pathlib, re, sys, time
+folder, kind, pattern = pathlib.Path(sys.argv[1]), sys.argv[2], re.compile(sys.argv[3])
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:
+    for path in sorted(folder.glob("new/*")) + sorted(folder.glob("cur/*")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["X-Almedalen-Kind"] != kind:
+            continue
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        found = pattern.search(text)
+        if found:
+            print(found.group(1))
+            sys.exit(0)
+    time.sleep(0.2)
+sys.exit(f"no {kind} message with {pattern.pattern} in {folder}")
+PY
+}
+
 run_schemathesis() {
   local server_log=$LOG_DIR/schemathesis-server.log
   local dir=$WORK/schemathesis db bin url admin organiser organiser_id port i
-  local edition venue owner event
+  local edition venue owner event page calendar mail
   mkdir -p "$dir" "$LOG_DIR"
   rm -f "$LOG_DIR"/schemathesis*-junit.xml
 
@@ -206,7 +245,10 @@ run_schemathesis() {
   # default 30 per 10 minutes nearly every sign-up would be 429 (documented, but then the
   # operation is not tested). The limit itself has tests of its own (RegistrationRouteTests,
   # test_signup_privacy.py).
-  ALMEDALEN_SIGNUPS_PER_CLIENT=1000000 DATABASE_URL=$url \
+  # Mail goes to a Maildir, from which the attendee's secrets below are read.
+  mail=$dir/mail
+  ALMEDALEN_SIGNUPS_PER_CLIENT=1000000 ALMEDALEN_MAIL=maildir:$mail ALMEDALEN_MAIL_POLL_MS=100 \
+    DATABASE_URL=$url \
     "$bin" serve --host 127.0.0.1 --port "$port" >>"$server_log" 2>&1 &
   SCHEMATHESIS_SERVER_PID=$!
   for ((i = 0; i < 100; i++)); do
@@ -247,7 +289,23 @@ run_schemathesis() {
     _schemathesis_broken "cannot create the seminar open for sign-ups"
     return 0
   fi
-  _schemathesis_config "$event" >"$dir/schemathesis.toml"
+  # An attendee with real secrets, for the operations on `{token}` (otherwise only ever 404):
+  # a sign-up, its confirm mail's registration link, confirmed, then the sign-up mail's
+  # calendar link.
+  page="" calendar=""
+  if curl -fsS --max-time 10 -o /dev/null -H 'Content-Type: application/json' \
+    --data-binary '{"name": "Schemathesis Testare", "email": "schemathesis@example.se"}' \
+    "$SCHEMATHESIS_BASE/api/v1/events/$event/registrations" &&
+    page=$(_schemathesis_mail_secret "$mail" confirm '/registrations/([A-Za-z0-9_-]{43})') &&
+    curl -fsS --max-time 10 -o /dev/null -X POST \
+      "$SCHEMATHESIS_BASE/api/v1/registrations/$page/confirm" &&
+    calendar=$(_schemathesis_mail_secret "$mail" signup '/feeds/attendee/([A-Za-z0-9_-]{43})[.]ics'); then
+    log "an attendee with real secrets is signed up"
+  else
+    _schemathesis_broken "cannot sign up the attendee whose secrets the runs use"
+    return 0
+  fi
+  _schemathesis_config "$event" "$page" "$calendar" >"$dir/schemathesis.toml"
 
   # The anonymous run first and the admin's last: only an admin can cancel the seminar.
   _schemathesis_run anonymous ""
