@@ -201,9 +201,12 @@ enum QueryRules {
     "language", Schema.string(pattern: "^([a-z]{2})?$"),
     "Events in this language (ISO 639-1); empty is the same as absent.")
 
-  /// `topic`: at most `EventDetails.Limits.topicLength` characters.
+  /// `topic`: at most `EventDetails.Limits.topicLength` characters, no control characters
+  /// (no topic holds one).
   static let topicParameter = Operation.Parameter.query(
-    "topic", Schema.string(maxLength: EventDetails.Limits.topicLength),
+    "topic",
+    Schema.string(
+      maxLength: EventDetails.Limits.topicLength, pattern: "^[^\(Schema.controls)]*$"),
     "Events with this topic (case-insensitive); empty is the same as absent.")
 
   /// `q`, or nil when absent or empty; its problems go to `input`.
@@ -224,11 +227,14 @@ enum QueryRules {
     return text
   }
 
-  /// `topic`, or nil when absent or empty; too long is a problem.
+  /// `topic`, or nil when absent or empty; too long or a control character is a problem.
   static func topic(_ request: Request, _ input: inout JSONInput) -> String? {
     guard let text = request.queryValue("topic"), !text.isEmpty else { return nil }
     if TextRules.length(text) > EventDetails.Limits.topicLength {
       input.add("topic", "must be at most \(EventDetails.Limits.topicLength) characters")
+    }
+    if text.unicodeScalars.contains(where: TextRules.isControl) {
+      input.add("topic", "must not contain control characters")
     }
     return text
   }
