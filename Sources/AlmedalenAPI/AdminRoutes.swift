@@ -224,9 +224,12 @@ enum AdminRoutes {
     """
 
   static let listParameters: [Operation.Parameter] = [
-    .query("q", Schema.string(), "Text to look for (at most 200 characters)."),
+    QueryRules.textParameter,
     .query("limit", Schema.integer(pageSizes, default: 50), "Items per page."),
-    .query("cursor", Schema.string(minLength: 1), "`next_cursor` of the page before."),
+    .query(
+      "cursor", Schema.string(minLength: 1, pattern: "^[A-Za-z0-9_-]+$"),
+      "`next_cursor` of the page before (unpadded base64url); one this list did not give out is 422."
+    ),
   ]
 
   /// How many items a page may hold.
@@ -250,8 +253,7 @@ enum AdminRoutes {
       .query(
         "day", Schema.string(format: "date"), "Events starting on this day (Europe/Stockholm)."),
     ] + idFilters.map { .query($0.name, Schema.uuid(), $0.about) } + [
-      .query("topic", Schema.string(), "Events with this topic (case-insensitive)."),
-      .query("language", Schema.string(), "Events in this language (ISO 639-1)."),
+      QueryRules.topicParameter, QueryRules.languageParameter,
     ]
 
   /// One query parameter of the walking pace: its bounds, the part of `WalkingPace` it sets
@@ -403,9 +405,9 @@ enum AdminRoutes {
         filter[keyPath: field] = id
       }
     }
-    filter.topic = query.queryValue("topic")
-    filter.text = query.queryValue("q")
-    filter.language = query.queryValue("language")
+    filter.topic = QueryRules.topic(query, &input)
+    filter.text = QueryRules.text(query, &input)
+    filter.language = QueryRules.language(query, &input)
     if !caller.isAdmin { filter.draftsOf = caller.token.organiserID }
     try input.check()
     let page = try c.store.events.list(
@@ -547,7 +549,10 @@ enum AdminRoutes {
     _ wire: OutputObject<T>
   ) throws -> Response {
     _ = try c.caller()
-    let page = try list(c.request.queryValue("q"), try limit(c), c.request.queryValue("cursor"))
+    var input = JSONInput()
+    let text = QueryRules.text(c.request, &input)
+    try input.check()
+    let page = try list(text, try limit(c), c.request.queryValue("cursor"))
     return pageResponse(page.items.map(wire.json), page.nextCursor)
   }
 

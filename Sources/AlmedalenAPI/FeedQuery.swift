@@ -38,17 +38,15 @@ struct FeedQuery: Hashable, Sendable {
       "person", Schema.uuid(),
       "Events this person moderates, sits on a panel of or speaks at (404 for someone in no published or cancelled seminar)."
     ),
-    .query("topic", Schema.string(), "Events with this topic (case-insensitive)."),
+    QueryRules.topicParameter,
     .query(
-      "accessibility", Schema.string(pattern: "^(\(features))(,(\(features)))*$"),
-      "Events offering all of these, comma-separated."),
-    .query(
-      "language", Schema.string(pattern: "^[a-z]{2}$"), "Events in this language (ISO 639-1)."),
-    .query("q", Schema.string(), "Text to look for (at most \(textLength) characters)."),
+      "accessibility", Schema.string(pattern: "^((\(features))(,(\(features)))*)?$"),
+      "Events offering all of these, comma-separated; empty is the same as absent."),
+    QueryRules.languageParameter,
+    QueryRules.textParameter,
   ]
 
   static let features = Accessibility.allCases.map(\.rawValue).joined(separator: "|")
-  static let textLength = 200
 
   /// Reads the query; 422 naming every parameter that is not understood.
   init(_ request: Request) throws(Problem) {
@@ -78,15 +76,13 @@ struct FeedQuery: Hashable, Sendable {
       }
       self[keyPath: keyPath] = id
     }
-    if let text = request.queryValue("topic"), !text.isEmpty {
-      if TextRules.length(text) > EventDetails.Limits.topicLength {
-        input.add("topic", "must be at most \(EventDetails.Limits.topicLength) characters")
-      }
-      topic = text
-    }
-    let features = request.queryValues("accessibility").joined(separator: ",")
+    topic = QueryRules.topic(request, &input)
+    // Empty values are absent (an empty `accessibility=`, a checkbox list with none ticked);
+    // an empty item inside a list is not a feature.
+    let features = request.queryValues("accessibility").filter { !$0.isEmpty }
+      .joined(separator: ",")
     if !features.isEmpty {
-      for part in features.split(separator: ",") {
+      for part in features.split(separator: ",", omittingEmptySubsequences: false) {
         if let feature = Accessibility(rawValue: String(part)) {
           if !accessibility.contains(feature) { accessibility.append(feature) }
         } else {
@@ -94,25 +90,13 @@ struct FeedQuery: Hashable, Sendable {
             "accessibility",
             "must be a comma-separated list of "
               + Accessibility.allCases.map(\.rawValue).joined(separator: ", "))
+          break
         }
       }
       accessibility.sort { $0.rawValue < $1.rawValue }
     }
-    if let text = request.queryValue("language"), !text.isEmpty {
-      if text.utf8.count != 2 || !text.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) }) {
-        input.add("language", "must be a two-letter ISO 639-1 code such as sv or en")
-      }
-      language = text
-    }
-    if let text = request.queryValue("q"), !text.isEmpty {
-      if TextRules.length(text) > Self.textLength {
-        input.add("q", "must be at most \(Self.textLength) characters")
-      }
-      if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-        input.add("q", "must not contain control characters")
-      }
-      self.text = text
-    }
+    language = QueryRules.language(request, &input)
+    text = QueryRules.text(request, &input)
     try input.check()
   }
 
@@ -199,5 +183,59 @@ struct FeedQuery: Hashable, Sendable {
       }
     }
     return out
+  }
+}
+
+/// The query parameters the feeds and the API's lists read alike, each read by one function
+/// and documented by the schema beside it, so that the server and the document agree.
+/// An empty value is the same as an absent one.
+enum QueryRules {
+  /// `q`: at most `SearchText.maxLength` characters, no control characters.
+  static let textParameter = Operation.Parameter.query(
+    "q", Schema.searchText,
+    "Text to look for (at most \(SearchText.maxLength) characters); empty is the same as absent."
+  )
+
+  /// `language`: two lowercase letters.
+  static let languageParameter = Operation.Parameter.query(
+    "language", Schema.string(pattern: "^([a-z]{2})?$"),
+    "Events in this language (ISO 639-1); empty is the same as absent.")
+
+  /// `topic`: at most `EventDetails.Limits.topicLength` characters, no control characters
+  /// (no topic holds one).
+  static let topicParameter = Operation.Parameter.query(
+    "topic",
+    Schema.string(
+      maxLength: EventDetails.Limits.topicLength, pattern: "^[^\(Schema.controls)]*$"),
+    "Events with this topic (case-insensitive); empty is the same as absent.")
+
+  /// `q`, or nil when absent or empty; its problems go to `input`.
+  static func text(_ request: Request, _ input: inout JSONInput) -> String? {
+    guard let text = request.queryValue("q"), !text.isEmpty else { return nil }
+    for problem in SearchText.problems(text) { input.add("q", problem) }
+    return text
+  }
+
+  /// `language`, or nil when absent or empty; anything but two lowercase letters is a problem.
+  static func language(_ request: Request, _ input: inout JSONInput) -> String? {
+    guard let text = request.queryValue("language"), !text.isEmpty else { return nil }
+    if text.unicodeScalars.count != 2
+      || !text.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) })
+    {
+      input.add("language", "must be a two-letter ISO 639-1 code such as sv or en")
+    }
+    return text
+  }
+
+  /// `topic`, or nil when absent or empty; too long or a control character is a problem.
+  static func topic(_ request: Request, _ input: inout JSONInput) -> String? {
+    guard let text = request.queryValue("topic"), !text.isEmpty else { return nil }
+    if TextRules.length(text) > EventDetails.Limits.topicLength {
+      input.add("topic", "must be at most \(EventDetails.Limits.topicLength) characters")
+    }
+    if text.unicodeScalars.contains(where: TextRules.isControl) {
+      input.add("topic", "must not contain control characters")
+    }
+    return text
   }
 }

@@ -105,5 +105,6 @@ struct ResendInput: WireInput {
   var email: String?
 
   static let wire = InputObject<Self>(
-    name: "ResendInput", fields: [.string("email", \.email, required: true, Schema.email())])
+    name: "ResendInput",
+    fields: [.string("email", \.email, required: true, Schema.deliverableEmail())])
 }

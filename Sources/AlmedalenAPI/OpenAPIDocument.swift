@@ -36,8 +36,9 @@ public enum OpenAPIDocument {
     "description": """
     Ids are lowercase UUIDs; times are RFC 3339 with offset \
     (`2026-06-23T12:00:00+02:00`), days `YYYY-MM-DD` in Europe/Stockholm. Every 4xx and \
-    5xx answer of the API is `application/problem+json` (RFC 9457); a request the HTTP \
-    layer cannot read at all (a NUL byte in the query, say) is refused in `text/plain`.
+    5xx answer is `application/problem+json` (RFC 9457), the HTTP layer's own refusals \
+    (400, 408, 413, 431, 503) included. An empty query parameter is the same as an absent \
+    one.
     """,
   ]
 
@@ -94,18 +95,14 @@ public enum OpenAPIDocument {
   /// The shared error answers, by status; an operation names its statuses and gets these.
   static let errorResponses: [Int: String] = [
     400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
-    409: "Conflict", 412: "PreconditionFailed", 413: "ContentTooLarge",
+    408: "RequestTimeout", 409: "Conflict", 412: "PreconditionFailed", 413: "ContentTooLarge",
     415: "UnsupportedMediaType", 422: "Invalid", 428: "PreconditionRequired",
-    429: "TooManyRequests", 503: "Unavailable",
+    429: "TooManyRequests", 431: "HeaderFieldsTooLarge", 503: "Unavailable",
   ]
 
   static var responses: JSONValue {
-    let plain: JSONValue = ["schema": ["type": "string"]]
-    func problem(
-      _ description: String, plainToo: Bool = false, headers: [String: JSONValue] = [:]
-    ) -> JSONValue {
-      var content: [String: JSONValue] = ["application/problem+json": ["schema": ref("Problem")]]
-      if plainToo { content["text/plain"] = plain }
+    func problem(_ description: String, headers: [String: JSONValue] = [:]) -> JSONValue {
+      let content: [String: JSONValue] = ["application/problem+json": ["schema": ref("Problem")]]
       var response: [String: JSONValue] = [
         "description": description.json, "content": .object(content),
       ]
@@ -115,9 +112,12 @@ public enum OpenAPIDocument {
     return [
       "BadRequest": problem(
         """
-        The body is empty or not one JSON object (problem+json), or the HTTP layer could not \
-        read the request: a broken percent-escape or a NUL in the path or query (text/plain).
-        """, plainToo: true),
+        The body is empty or not one JSON object, or the HTTP layer could not read the \
+        request: a broken percent-escape or a NUL in the path or query.
+        """),
+      "RequestTimeout": problem("The request's head or body took too long to arrive."),
+      "HeaderFieldsTooLarge": problem(
+        "The request's head is larger than the server reads (16 KiB, 100 fields)."),
       "Unauthorized": problem(
         "No token, not a Bearer token, or an unknown or revoked one.",
         headers: ["WWW-Authenticate": ref("WWWAuthenticate", in: "headers")]),
@@ -131,20 +131,17 @@ public enum OpenAPIDocument {
       "PreconditionFailed": problem(
         "If-Match is stale or does not name a version; GET the event again."),
       "PreconditionRequired": problem("If-Match is missing."),
-      "ContentTooLarge": [
-        "description": "The body is larger than the server accepts (1 MiB).",
-        "content": ["text/plain": plain],
-      ],
+      "ContentTooLarge": problem("The body is larger than the server accepts (1 MiB)."),
       "UnsupportedMediaType": problem("The body is not sent as application/json."),
       "Invalid": problem(
         "The body or query parses but breaks rules: every problem in `errors`, with its field."
       ),
       "TooManyRequests": problem(
-        "Too many sign-ups from this client or for this email; wait as Retry-After says.",
+        "Too many requests from this client; wait as Retry-After says.",
         headers: ["Retry-After": ref("RetryAfter", in: "headers")]),
       "Unavailable": problem(
-        "The database is away (problem+json), or the server is overloaded (text/plain).",
-        plainToo: true, headers: ["Retry-After": ref("RetryAfter", in: "headers")]),
+        "The database is away, the server is overloaded, or a handler overran its time.",
+        headers: ["Retry-After": ref("RetryAfter", in: "headers")]),
     ]
   }
 

@@ -124,11 +124,18 @@ struct Operation: Sendable {
   /// Other answers of success the operation may give (a sign-up made at once: 201, or 200).
   var alternatives: [Success] = []
 
-  /// Every error status: the handler's own, 401 and 503 where a token is checked (the check
-  /// asks the database), and 400, 413, 415 and 422 where a JSON body is read.
+  /// What the HTTP layer itself may answer to any request, before a handler runs: 400 (a
+  /// broken percent-escape or a NUL in the path or query, a request that could be
+  /// smuggled), 408 (a head or body too slow to arrive), 431 (a head past 16 KiB or 100
+  /// fields) and 503 (the server is overloaded, or a handler overran its time).
+  static let httpLayerStatuses: Set<Int> = [400, 408, 431, 503]
+
+  /// Every error status: the handler's own, the HTTP layer's (`httpLayerStatuses`, and 413
+  /// for a body past 1 MiB where a body is read), 401 where a token is checked, and 400,
+  /// 413, 415 and 422 where a JSON body is read.
   var errorStatuses: Set<Int> {
-    var statuses = errors
-    if access == .token { statuses.formUnion([401, 503]) }
+    var statuses = errors.union(Self.httpLayerStatuses)
+    if access == .token { statuses.formUnion([401]) }
     if body != nil { statuses.formUnion([400, 413, 415, 422]) }
     return statuses
   }
@@ -171,7 +178,7 @@ extension Operation.Parameter {
 
   static let token = Operation.Parameter(
     name: "token", location: .path, required: true,
-    schema: Schema.string(pattern: "^[A-Za-z0-9_-]{43}$"),
+    schema: Schema.string(pattern: RegistrationRoutes.secretPattern),
     description: "The attendee's secret from the sign-up answer; an unknown one is 404.")
 
   static func ifMatch(required: Bool) -> Operation.Parameter {

@@ -136,6 +136,9 @@ enum RegistrationRoutes {
     ) { try revokeCalendar($0) },
   ]
 
+  /// What `isSecret` accepts, for the document: base64url of 32 bytes.
+  static let secretPattern = "^[A-Za-z0-9_-]{43}$"
+
   /// Secrets are base64url of 32 bytes; anything else is not one of ours.
   static func secret(_ c: RequestContext) throws(Problem) -> String {
     guard let token = c.parameters["token"], isSecret(token) else {
@@ -157,6 +160,13 @@ enum RegistrationRoutes {
   static func signUp(_ c: RequestContext, _ body: BodyReader<SignUpInput>) throws -> Response {
     let eventID = try c.id("id")
     let body = try body.read()
+    if let token = body.attendeeToken, !isSecret(token) {
+      // Not the form of any secret: a client's mistake, said as such (a well-formed token
+      // that proves nothing is not refused: the request then goes by mail, like any other).
+      throw Problem.invalid([
+        FieldProblem(field: "attendee_token", message: "is not the secret of an attendee's link")
+      ])
+    }
     switch try signUp(
       c, eventID: eventID, name: body.name!, email: body.email!, attendeeSecret: body.attendeeToken)
     {

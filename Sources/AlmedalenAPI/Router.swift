@@ -27,10 +27,7 @@ struct Router: Sendable {
     var allowed: [String] = []
     // A literal segment outranks a parameter: `/registrations/resend` is not a token, so
     // only the routes with the most literal segments that match answer for a path.
-    let matching = routes.compactMap { route in route.match(segments).map { (route, $0) } }
-    let literals = { (route: Route) in route.segments.filter { !$0.hasPrefix("{") }.count }
-    let most = matching.map { literals($0.0) }.max() ?? 0
-    for (route, parameters) in matching where literals(route) == most {
+    for (route, parameters) in bestMatches(segments) {
       let method = route.method.rawValue
       if method == request.method || (request.method == "HEAD" && route.method == .get) {
         return ((route, parameters), [])
@@ -38,6 +35,15 @@ struct Router: Sendable {
       allowed.append(method)
     }
     return (nil, allowed)
+  }
+
+  /// The routes that answer for `segments` (any method), with their parameters: of those
+  /// that match, the ones with the most literal segments.
+  private func bestMatches(_ segments: [String]) -> [(Route, [String: String])] {
+    let matching = routes.compactMap { route in route.match(segments).map { (route, $0) } }
+    let literals = { (route: Route) in route.segments.filter { !$0.hasPrefix("{") }.count }
+    let most = matching.map { literals($0.0) }.max() ?? 0
+    return matching.filter { literals($0.0) == most }
   }
 
   /// The access log's view of a path, which must never hold a secret however the path is
@@ -51,7 +57,7 @@ struct Router: Sendable {
     if request.path == "*" { return "*" }
     var segments = request.pathSegments
     if segments.last == "" { segments.removeLast() }
-    if let route = routes.first(where: { $0.match(segments) != nil }) { return route.path }
+    if let (route, _) = bestMatches(segments).first { return route.path }
     var parts = segments.flatMap {
       $0.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
     }

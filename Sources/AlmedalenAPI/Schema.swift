@@ -8,12 +8,13 @@ enum Schema {
   }
 
   static func string(
-    format: String? = nil, minLength: Int? = nil, pattern: String? = nil,
+    format: String? = nil, minLength: Int? = nil, maxLength: Int? = nil, pattern: String? = nil,
     enumeration: [String]? = nil, nullable: Bool = false, description: String? = nil
   ) -> JSONValue {
     var schema = typed("string", nullable: nullable)
     if let format { schema["format"] = format.json }
     if let minLength { schema["minLength"] = minLength.json }
+    if let maxLength { schema["maxLength"] = maxLength.json }
     if let pattern { schema["pattern"] = pattern.json }
     if let enumeration {
       schema["enum"] = .array(enumeration.map(\.json) + (nullable ? [.null] : []))
@@ -38,30 +39,58 @@ enum Schema {
     string(enumeration: T.allCases.map(\.rawValue), nullable: nullable)
   }
 
+  /// `scalars` as the inside of a regular-expression character class, every scalar that is
+  /// not printable ASCII written as a `\uXXXX` escape (ECMA-262 and Python read it alike), so
+  /// that the document's text holds no raw control, separator or space character.
+  static func characterClass(_ ranges: [ClosedRange<UInt32>]) -> String {
+    func escape(_ value: UInt32) -> String {
+      let hex = String(value, radix: 16)
+      return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+    return ranges.map {
+      $0.lowerBound == $0.upperBound
+        ? escape($0.lowerBound) : escape($0.lowerBound) + "-" + escape($0.upperBound)
+    }.joined()
+  }
+
   /// The characters no text field may hold (`TextRules.isControl`), for a character class.
-  static let controls = "\u{0}-\u{1F}\u{7F}-\u{9F}\u{2028}\u{2029}"
+  static let controls = characterClass(TextRules.controlRanges)
 
-  /// One line of text: not empty, no control characters or line breaks.
+  /// White space as `TextRules.isBlank` counts it, for a character class.
+  static let spaces = characterClass(TextRules.whitespaceRanges)
+
+  /// One line: no control characters or line breaks, and at least one character that is
+  /// not white space (the server refuses blank text).
+  static let linePattern = "^[^\(controls)]*[^\(controls)\(spaces)][^\(controls)]*$"
+
+  /// One line of text: not blank, no control characters or line breaks.
   static func line(nullable: Bool = false, description: String? = nil) -> JSONValue {
-    string(
-      minLength: 1, pattern: "^[^\(controls)]*$", nullable: nullable, description: description)
+    string(minLength: 1, pattern: linePattern, nullable: nullable, description: description)
   }
 
-  /// A line of at most `maxLength` characters, which the description says (validation
-  /// checks the length, after trimming nothing, so the schema leaves it to the text).
+  /// A line of at most `maxLength` characters (Unicode scalars, as JSON Schema counts).
   static func line(maxLength: Int, nullable: Bool = false) -> JSONValue {
-    line(nullable: nullable, description: "At most \(maxLength) characters.")
+    string(
+      minLength: 1, maxLength: maxLength, pattern: linePattern, nullable: nullable,
+      description: "At most \(maxLength) characters.")
   }
+
+  /// Free text to look for (`q`): at most `SearchText.maxLength` characters, no control
+  /// characters; empty is the same as absent.
+  static let searchText = string(
+    maxLength: SearchText.maxLength, pattern: "^[^\(controls)]*$",
+    description: "At most \(SearchText.maxLength) characters, no control characters.")
 
   /// Paragraphs: line breaks and tabs allowed, other control characters not.
   static func paragraph(nullable: Bool = false) -> JSONValue {
-    string(pattern: "^([^\(controls)]|[\t\n\r])*$", nullable: nullable)
+    string(pattern: "^([^\(controls)]|[\\t\\n\\r])*$", nullable: nullable)
   }
 
   /// An http or https URL, without spaces.
   static func webURL(nullable: Bool = false) -> JSONValue {
     string(
-      minLength: 10, pattern: "^[Hh][Tt][Tt][Pp][Ss]?://[^ \(controls)]*$", nullable: nullable,
+      minLength: 10, maxLength: 2000, pattern: "^[Hh][Tt][Tt][Pp][Ss]?://[^ \(controls)]*$",
+      nullable: nullable,
       description: "An http or https URL, at most 2000 characters.")
   }
 
@@ -71,6 +100,21 @@ enum Schema {
     return string(
       pattern: "^\(part)+@\(part)*[.]\(part)*$", nullable: nullable,
       description: "An email address, at most 254 bytes.")
+  }
+
+  /// An address mail can reach, as `MailAddress` reads it: a dot-atom local part (ASCII
+  /// atext, or letters beyond ASCII) and a domain of at least two labels of letters, digits
+  /// and inner hyphens (an IDN label is sent as its A-label). Not said here, since a pattern
+  /// cannot: the limits in octets (64 for the local part, 63 for a label after Punycode,
+  /// 254 in all) and unassigned or private-use code points, which are refused too.
+  static func deliverableEmail() -> JSONValue {
+    let wide = "[^\\u0000-\\u00a0\(spaces)\\u2028\\u2029\\ufeff]"
+    let atom = "([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|\(wide))+"
+    let letter = "([A-Za-z0-9]|\(wide))"
+    let label = "\(letter)(([A-Za-z0-9-]|\(wide)){0,61}\(letter))?"
+    return string(
+      maxLength: 254, pattern: "^\(atom)([.]\(atom))*@\(label)([.]\(label))+$",
+      description: "An email address mail can reach, at most 254 bytes.")
   }
 
   static func uuid(nullable: Bool = false, description: String? = nil) -> JSONValue {

@@ -91,8 +91,13 @@ struct SignUpInput: WireInput {
   static let wire = InputObject<Self>(
     name: "SignUpInput",
     fields: [
-      .string("name", \.name, required: true, Schema.line()),
-      .string("email", \.email, required: true, Schema.email()),
-      .string("attendee_token", \.attendeeToken, Schema.line(maxLength: 100)),
+      .string("name", \.name, required: true, Schema.line(maxLength: FieldLimits.name)),
+      .string("email", \.email, required: true, Schema.deliverableEmail()),
+      .string(
+        "attendee_token", \.attendeeToken,
+        Schema.string(
+          pattern: RegistrationRoutes.secretPattern,
+          description: "The secret of the attendee's page or calendar link (it proves the address)."
+        )),
     ])
 }

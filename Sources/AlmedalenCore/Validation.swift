@@ -122,12 +122,24 @@ public struct Validator: Sendable {
 
 /// Character rules shared by validation and output writers.
 public enum TextRules {
+  /// C0 and C1 controls, DEL, and the Unicode line and paragraph separators: what
+  /// `isControl` refuses, as ranges of scalar values (the OpenAPI document's patterns are
+  /// made from these).
+  public static let controlRanges: [ClosedRange<UInt32>] = [
+    0x00...0x1F, 0x7F...0x9F, 0x2028...0x2029,
+  ]
+
+  /// Unicode's White_Space property (what `isBlank` asks of each scalar), as ranges of
+  /// scalar values; a test compares them with `Unicode.Scalar.Properties.isWhitespace` over
+  /// every scalar.
+  public static let whitespaceRanges: [ClosedRange<UInt32>] = [
+    0x09...0x0D, 0x20...0x20, 0x85...0x85, 0xA0...0xA0, 0x1680...0x1680, 0x2000...0x200A,
+    0x2028...0x2029, 0x202F...0x202F, 0x205F...0x205F, 0x3000...0x3000,
+  ]
+
   /// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
   public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-    switch scalar.value {
-    case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029: return true
-    default: return false
-    }
+    controlRanges.contains { $0.contains(scalar.value) }
   }
 
   /// The length of a text as the schema's `length()` counts it: Unicode scalars (code
@@ -159,5 +171,25 @@ public enum TextRules {
 
   static func isLineBreakOrTab(_ scalar: Unicode.Scalar) -> Bool {
     scalar == "\n" || scalar == "\r" || scalar == "\t"
+  }
+}
+
+/// Free text to look for (`q` of the lists and feeds): one rule for the server and the
+/// OpenAPI document.
+public enum SearchText {
+  /// At most this many characters (Unicode scalars).
+  public static let maxLength = 200
+
+  /// What is wrong with `text` as a search, or nil: too long, or holding a control
+  /// character (`TextRules.isControl`). Empty text is no search at all, and fine.
+  public static func problems(_ text: String) -> [String] {
+    var problems: [String] = []
+    if TextRules.length(text) > maxLength {
+      problems.append("must be at most \(maxLength) characters")
+    }
+    if text.unicodeScalars.contains(where: TextRules.isControl) {
+      problems.append("must not contain control characters")
+    }
+    return problems
   }
 }

@@ -305,8 +305,8 @@ public struct EventStore: Sendable {
     let after = try cursor.map { try Cursor.byStart($0, list: .events) }.map {
       (Date(timeIntervalSince1970: Double($0.microseconds) / 1_000_000), $0.id)
     }
-    if let text = filter.text, TextRules.length(text) > 200 {
-      throw StoreError.invalid("q", "must be at most 200 characters")
+    if let text = filter.text, TextRules.length(text) > SearchText.maxLength {
+      throw StoreError.invalid("q", "must be at most \(SearchText.maxLength) characters")
     }
     return try pool.transaction(.init(isolation: .repeatableRead)) { connection in
       var query: PostgresQuery =

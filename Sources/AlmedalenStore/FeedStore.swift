@@ -178,8 +178,8 @@ public struct FeedStore: Sendable {
   }
 
   static func checkText(_ filter: EventFilter) throws {
-    if let text = filter.text, TextRules.length(text) > 200 {
-      throw StoreError.invalid("q", "must be at most 200 characters")
+    if let text = filter.text, TextRules.length(text) > SearchText.maxLength {
+      throw StoreError.invalid("q", "must be at most \(SearchText.maxLength) characters")
     }
   }
 

@@ -134,8 +134,8 @@ enum Cursor {
   ) throws -> Page<T> {
     let limit = try Cursor.limit(limit)
     let after = try cursor.map { try Cursor.byName($0, list: table) }
-    if let query, TextRules.length(query) > 200 {
-      throw StoreError.invalid("q", "must be at most 200 characters")
+    if let query, TextRules.length(query) > SearchText.maxLength {
+      throw StoreError.invalid("q", "must be at most \(SearchText.maxLength) characters")
     }
     return try pool.transaction { connection in
       var sql: PostgresQuery =

@@ -13,13 +13,23 @@ extension ByteWriter {
       case 0x0A: replacement = "\\n"
       case 0x0D: replacement = "\\r"
       case 0x09: replacement = "\\t"
-      case 0x00...0x1F:
-        // The other C0 controls have no short escape.
+      case 0x00...0x1F, 0x7F:
+        // The other C0 controls and DEL have no short escape.
         copy(source, from: runStart, to: i)
         literal("\\u00")
         self.byte(Self.hexDigit(byte >> 4))
         self.byte(Self.hexDigit(byte & 0x0F))
         i += 1
+        runStart = i
+        continue
+      case 0xC2 where i + 1 < count && (0x80...0x9F).contains(source[i + 1]):
+        // C1 controls (U+0080–U+009F, UTF-8 C2 80–C2 9F) as \u0080–\u009f: legal raw in
+        // JSON, but YAML readers and terminals refuse or obey them.
+        copy(source, from: runStart, to: i)
+        literal("\\u00")
+        self.byte(Self.hexDigit(source[i + 1] >> 4))
+        self.byte(Self.hexDigit(source[i + 1] & 0x0F))
+        i += 2
         runStart = i
         continue
       case 0xE2 where i + 2 < count && source[i + 1] == 0x80 && (source[i + 2] & 0xFE) == 0xA8:

@@ -249,6 +249,10 @@ import Testing
     #expect(
       Application.loggedPath(try Request(method: "GET", target: targets[5]))
         == "/feeds/attendee/{token}.ics")
+    // A literal segment outranks a parameter here as in routing: resend is not a token.
+    #expect(
+      Application.loggedPath(try Request(method: "POST", target: "/api/v1/registrations/resend"))
+        == "/api/v1/registrations/resend")
     // Other paths are logged as they are.
     #expect(
       Application.loggedPath(try Request(method: "GET", target: "/feeds/program.ics?day=x"))

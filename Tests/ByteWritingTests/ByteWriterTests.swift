@@ -57,7 +57,16 @@ import Testing
   @Test func jsonEscapesQuotesBackslashControlsAndJavaScriptLineEnds() {
     #expect(
       escaped("\"\\\n\r\t\u{1}\u{1F} å\u{2028}\u{2029}🎉\u{7F}", .jsonString)
-        == "\\\"\\\\\\n\\r\\t\\u0001\\u001f å\\u2028\\u2029🎉\u{7F}")
+        == "\\\"\\\\\\n\\r\\t\\u0001\\u001f å\\u2028\\u2029🎉\\u007f")
+  }
+
+  /// DEL and the C1 controls are legal raw in JSON, but YAML readers refuse them (the
+  /// OpenAPI document is read as YAML too) and terminals obey them: escaped, with the
+  /// scalars around them (U+00A0, é: C2 A0, C3 A9) untouched.
+  @Test func jsonEscapesDeleteAndC1Controls() {
+    #expect(
+      escaped("a\u{7F}\u{80}\u{85}\u{9F}\u{A0}é\u{A0}", .jsonString)
+        == "a\\u007f\\u0080\\u0085\\u009f\u{A0}é\u{A0}")
   }
 
   @Test func csvDefusesFormulasAndQuotesSeparatorsOnBytes() {

@@ -138,3 +138,23 @@ def test_the_access_log_shows_no_secret_and_no_control_character(service):
     for raw in ["\x1b", "\r", "\x9b", "\u2028"]:
         assert raw not in log, repr(raw)
     assert "//registrations/{redacted}" in log
+
+
+def test_a_databases_message_reaches_no_log_line_raw(service):
+    """Finding 8: a cursor with ESC, CR and C1 in it made the database refuse the query, and
+    the `handler_failed` line copied the database's message, the client's bytes in it, raw:
+    a terminal showed a forged line. The log is judged before the answers, so that this
+    finding, not finding 7's 500, is what a server with it fails on."""
+    forged = "level=info event=forged_by_client"
+    cursor = b64url(("a\x1f\x1b[2J\r\x9b" + forged).encode())
+    replies = {}
+    for path in ["/api/v1/people", "/api/v1/venues", "/api/v1/organisers", "/api/v1/events"]:
+        replies[path] = service.admin.get(f"{path}?cursor={cursor}")
+    time.sleep(0.2)
+    lines = service.a.log.read_bytes().split(b"\n")
+    for line in lines:
+        for raw in [b"\x1b", b"\r", "\x9b".encode()]:
+            assert raw not in line, f"a raw {raw!r} in the log: {line[:300]!r}"
+        assert not line.startswith(forged.encode()), f"a forged log line: {line[:300]!r}"
+    for path, reply in replies.items():
+        assert reply.status == 422, reply.describe()
