@@ -44,11 +44,11 @@ public enum Base32 {
     let characters = Array(text.utf8)
     var end = characters.count
     while end > 0 && characters[end - 1] == UInt8(ascii: "=") { end -= 1 }
-    if end < characters.count && characters.count % 8 != 0 {
-      throw Base32Error(reason: "the padding does not fill a group of eight characters")
-    }
     if characters.count - end >= 8 {
       throw Base32Error(reason: "the padding is longer than a group")
+    }
+    if end < characters.count && characters.count % 8 != 0 {
+      throw Base32Error(reason: "the padding does not fill a group of eight characters")
     }
     var output: [UInt8] = []
     output.reserveCapacity(end * 5 / 8)
