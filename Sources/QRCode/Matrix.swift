@@ -179,20 +179,24 @@ struct Matrix: Hashable {
     for horizontal in [true, false] {
       for outer in 0..<size {
         for inner in 0..<size {
-          line[inner] = horizontal ? self[inner, outer] : self[outer, inner]
+          line[inner] = horizontal ? dark[outer * size + inner] : dark[inner * size + outer]
         }
         total += Self.runPenalty(line) + Self.finderPenalty(line)
       }
     }
-    for y in 0..<(size - 1) {
-      for x in 0..<(size - 1) {
-        let colour = self[x, y]
-        if self[x + 1, y] == colour && self[x, y + 1] == colour && self[x + 1, y + 1] == colour {
+    var darkCount = 0
+    for y in 0..<size {
+      for x in 0..<size {
+        let index = y * size + x
+        let colour = dark[index]
+        if colour { darkCount += 1 }
+        if x + 1 < size && y + 1 < size && dark[index + 1] == colour
+          && dark[index + size] == colour && dark[index + size + 1] == colour
+        {
           total += 3
         }
       }
     }
-    let darkCount = dark.reduce(0) { $0 + ($1 ? 1 : 0) }
     let count = size * size
     total += abs(darkCount * 20 - count * 10) / count * 10
     return total
@@ -219,13 +223,22 @@ struct Matrix: Hashable {
   /// N3 for one row or column: 40 for each dark-light-dark-dark-dark-light-dark with four
   /// light modules before or after it (light beyond the edges, the quiet zone).
   static func finderPenalty(_ line: [Bool]) -> Int {
-    let pattern: [Bool] = [true, false, true, true, true, false, true]
-    func module(_ index: Int) -> Bool { index >= 0 && index < line.count && line[index] }
+    // The line as bits with four light modules on each side: the quiet zone.
+    var padded = [Bool](repeating: false, count: line.count + 8)
+    for (index, module) in line.enumerated() { padded[index + 4] = module }
     var total = 0
-    for start in 0...(line.count - 7) {
-      guard (0..<7).allSatisfy({ line[start + $0] == pattern[$0] }) else { continue }
-      let lightBefore = (1...4).allSatisfy { !module(start - $0) }
-      let lightAfter = (0..<4).allSatisfy { !module(start + 7 + $0) }
+    var start = 4
+    while start + 7 <= line.count + 4 {
+      defer { start += 1 }
+      guard padded[start], !padded[start + 1], padded[start + 2], padded[start + 3],
+        padded[start + 4], !padded[start + 5], padded[start + 6]
+      else { continue }
+      let lightBefore =
+        !padded[start - 1] && !padded[start - 2] && !padded[start - 3] && !padded[start - 4]
+      let after = start + 7
+      let lightAfter =
+        after + 4 <= padded.count && !padded[after] && !padded[after + 1] && !padded[after + 2]
+        && !padded[after + 3]
       if lightBefore || lightAfter { total += 40 }
     }
     return total

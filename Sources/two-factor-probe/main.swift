@@ -2,7 +2,8 @@
 // (Tests/python/test_qr_code.py, test_one_time_password.py). Arguments are hex (bytes) or
 // decimal; an answer that fails is `error <reason>`. Requests:
 //
-//   qr LEVEL HEX             the SVG element of HEX's bytes at LEVEL (L, M, Q or H)
+//   qr LEVEL HEX             `VERSION MASK SVG`: the version, the mask chosen and the SVG
+//                            element of HEX's bytes at LEVEL (L, M, Q or H)
 //   sha1 HEX                 the digest, hex
 //   hmac KEYHEX MESSAGEHEX   HMAC-SHA1, hex
 //   hotp KEYHEX COUNTER DIGITS
@@ -58,7 +59,8 @@ func answer(_ line: String) throws -> String {
     ]
     guard let level = levels[try word(1)] else { throw ProbeError(reason: "no such level") }
     let code = try QRCode(bytes: try data(2), level: level)
-    return code.svg(accessibleName: "QR-kod för test <\(code.version.number)> & \"Å\"")
+    let svg = code.svg(accessibleName: "QR-kod för test <\(code.version.number)> & \"Å\"")
+    return "\(code.version.number) \(code.mask) \(svg)"
   case "sha1":
     return hex(SHA1.hash(try data(1)))
   case "hmac":
