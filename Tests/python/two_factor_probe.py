@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def probe_binary() -> Path:
-    path = Path(os.environ.get("ALMEDALEN_PROBE_BIN") or ROOT / ".build" / "debug" / "two-factor-probe")
+    default = ROOT / ".build" / "debug" / "two-factor-probe"
+    path = Path(os.environ.get("ALMEDALEN_PROBE_BIN") or default)
     if not os.access(path, os.X_OK):
         pytest.fail(
             f"{path} is missing: run `swift build` first (or set ALMEDALEN_PROBE_BIN)",
@@ -39,7 +40,8 @@ def ask(requests: list[str], timeout: float = 300) -> list[str]:
         timeout=timeout,
     )
     if result.returncode != 0:
-        pytest.fail(f"two-factor-probe exited {result.returncode}: {result.stderr.decode()[-2000:]}")
+        stderr = result.stderr.decode()[-2000:]
+        pytest.fail(f"two-factor-probe exited {result.returncode}: {stderr}")
     answers = result.stdout.decode("utf-8").split("\n")
     assert answers[-1] == "", "the probe's output does not end with a line break"
     answers = answers[:-1]
