@@ -8,9 +8,11 @@ extension QRCode {
   /// - Parameters:
   ///   - accessibleName: what the image is, for screen readers ("QR-kod för att lägga till
   ///     kontot i en autentiseringsapp"); escaped here.
-  ///   - pixelsPerModule: the `width` and `height` given, in CSS pixels per module; nil
-  ///     leaves them out, for the page's CSS to size.
+  ///   - pixelsPerModule: the `width` and `height` given, in CSS pixels per module (at
+  ///     least 1; phones' cameras read 4 well at arm's length); nil leaves them out, for
+  ///     the page's CSS to size.
   public func svg(accessibleName: String, pixelsPerModule: Int? = 4) -> String {
+    precondition(pixelsPerModule.map { $0 > 0 } ?? true, "pixelsPerModule must be positive")
     let side = size + 2 * Self.quietZone
     let name = Self.escapeXML(accessibleName)
     var result = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(side) \(side)\""

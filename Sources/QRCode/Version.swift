@@ -40,13 +40,13 @@ public struct QRVersion: Sendable, Hashable, Comparable, CustomStringConvertible
     self.number = number
   }
 
-  /// The smallest and the largest version.
+  /// Every version, 1 to 40.
   public static let all: [QRVersion] = (1...40).compactMap { QRVersion($0) }
 
   /// Modules per side, without the quiet zone: 17 + 4 × version.
   public var size: Int { 17 + 4 * number }
 
-  /// "Version 7" and so on.
+  /// "version 7" and so on.
   public var description: String { "version \(number)" }
 
   public static func < (left: QRVersion, right: QRVersion) -> Bool { left.number < right.number }
