@@ -46,6 +46,15 @@ let package = Package(
     // Mail on its own: RFC 5322/MIME messages, an SMTP client, Maildir; knows nothing of the
     // festival.
     .target(name: "Mail", swiftSettings: strict),
+    // QR codes (ISO/IEC 18004, byte mode) drawn as SVG, for enrolling an authenticator app.
+    .target(name: "QRCode", swiftSettings: strict),
+    // SHA-1, HMAC-SHA1, Base32, HOTP/TOTP (RFC 4226/6238), otpauth URIs, recovery codes.
+    .target(name: "OneTimePassword", swiftSettings: strict),
+    // Reads requests on stdin and answers with QRCode's SVG and OneTimePassword's codes, for
+    // the Python tests that check them with decoders and libraries nobody here wrote; tests
+    // only.
+    .executableTarget(
+      name: "two-factor-probe", dependencies: ["OneTimePassword", "QRCode"], swiftSettings: strict),
     .target(name: "AlmedalenCore", dependencies: ["CivilDates", "Mail"], swiftSettings: strict),
     // iCalendar, RSS and frab schedule writers: values in, bytes out.
     .target(
@@ -111,6 +120,9 @@ let package = Package(
       swiftSettings: strict),
     .testTarget(name: "MailTests", dependencies: ["Mail"], swiftSettings: strict),
     .testTarget(name: "KeyValueLogTests", dependencies: ["KeyValueLog"], swiftSettings: strict),
+    .testTarget(name: "QRCodeTests", dependencies: ["QRCode"], swiftSettings: strict),
+    .testTarget(
+      name: "OneTimePasswordTests", dependencies: ["OneTimePassword"], swiftSettings: strict),
     .testTarget(
       name: "AlmedalenMailTests",
       dependencies: [
