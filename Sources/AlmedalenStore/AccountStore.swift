@@ -144,14 +144,22 @@ public struct AccountStore: Sendable {
 
   // MARK: Sign-in
 
-  /// How many failed sign-ins are allowed per account and per client address in a window.
+  /// How many sign-in attempts are allowed in a window: per account from one client (the
+  /// tight limit, which is what stops guessing from one place), per account from all clients
+  /// (so that many clients together stay at OWASP ASVS 2.2.1's "no more than 100 failed
+  /// attempts per hour" per account; it is looser, so that locking an owner out takes many
+  /// clients), and per client across accounts.
   public struct SignInLimits: Sendable, Equatable {
+    public var perAccountAndClient: Int
     public var perAccount: Int
     public var perClient: Int
     /// The window's length in seconds.
     public var window: Int
 
-    public init(perAccount: Int = 5, perClient: Int = 20, window: Int = 900) {
+    public init(
+      perAccountAndClient: Int = 5, perAccount: Int = 25, perClient: Int = 20, window: Int = 900
+    ) {
+      self.perAccountAndClient = perAccountAndClient
       self.perAccount = perAccount
       self.perClient = perClient
       self.window = window
@@ -174,22 +182,29 @@ public struct AccountStore: Sendable {
     case unverified(User)
   }
 
-  /// Checks `email` and `password`, throttled per account and per client address in
-  /// `rate_limits` (shared by every server process). Every attempt counts at once, before
-  /// the password is checked, so that parallel guesses cannot slip past the limit; a
-  /// success forgives the account its failures but not the client (it takes back only its
-  /// own count there). Without an account, or without a password, a fixed hash is checked
+  /// Checks `email` and `password`, throttled (`SignInLimits`) in `rate_limits`, shared by
+  /// every server process. Every attempt counts at once, before the password is checked, so
+  /// that parallel guesses cannot slip past the limits; a success forgives the account its
+  /// failures from this client and takes back its own count from the client's, but not
+  /// from the account's total (or an attacker's guessing would start again whenever the
+  /// owner signs in). Without an account, or without a password, a fixed hash is checked
   /// instead, so the answer takes as long.
   public func signIn(
     email: String, password: String, client: String, limits: SignInLimits = .init()
   ) throws -> SignInOutcome {
-    let accountKey = "signin-account:" + email.lowercased()
+    let account = "signin-account:" + email.lowercased()
+    let here = account + " client:" + client
     let clientKey = "signin-client:" + client
-    if let retryAfter = try countAttempts(
-      [(accountKey, limits.perAccount), (clientKey, limits.perClient)], window: limits.window)
-    {
-      return .throttled(retryAfter: retryAfter)
+    let retryAfter = try pool.transaction { connection in
+      try [
+        (here, limits.perAccountAndClient), (account, limits.perAccount),
+        (clientKey, limits.perClient),
+      ].compactMap { key, limit -> Int? in
+        let (count, left) = try RateLimits.count(key, window: limits.window, on: connection)
+        return count > limit ? left : nil
+      }.max()
     }
+    if let retryAfter { return .throttled(retryAfter: retryAfter) }
     let checked = try pool.transaction { connection in
       let row = try connection.query(
         """
@@ -203,47 +218,11 @@ public struct AccountStore: Sendable {
       return try Self.decodeUser(row)
     }
     guard let user = checked else { return .refused }
-    try forgive(accountKey: accountKey, clientKey: clientKey, window: limits.window)
+    try pool.transaction { connection in
+      try RateLimits.forget(here, on: connection)
+      try RateLimits.takeBack(clientKey, window: limits.window, on: connection)
+    }
     return user.emailVerifiedAt == nil ? .unverified(user) : .signedIn(user)
-  }
-
-  /// Counts one attempt under each key (hashed) in the current fixed window; the seconds
-  /// until the window ends when any is over its limit.
-  func countAttempts(_ keys: [(key: String, limit: Int)], window seconds: Int) throws -> Int? {
-    try pool.transaction { connection in
-      var retryAfter: Int?
-      for (key, limit) in keys {
-        let row = try connection.query(
-          """
-          INSERT INTO rate_limits AS r (key, window_start, count)
-          VALUES (encode(sha256(convert_to($1, 'UTF8')), 'hex'),
-                  to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
-          ON CONFLICT (key, window_start) DO UPDATE SET count = r.count + 1
-          RETURNING count,
-            ceil(extract(epoch FROM window_start) + $2 - extract(epoch FROM now()))::int AS left
-          """, [key, seconds])[0]
-        if try row.decode("count", as: Int.self) > limit {
-          retryAfter = max(retryAfter ?? 1, try row.decode("left", as: Int.self), 1)
-        }
-      }
-      return retryAfter
-    }
-  }
-
-  /// After a success: the account's failures are forgotten; the client's count loses only
-  /// this attempt.
-  func forgive(accountKey: String, clientKey: String, window seconds: Int) throws {
-    try pool.transaction { connection in
-      try connection.execute(
-        "DELETE FROM rate_limits WHERE key = encode(sha256(convert_to($1, 'UTF8')), 'hex')",
-        [accountKey])
-      try connection.execute(
-        """
-        UPDATE rate_limits SET count = count - 1
-        WHERE key = encode(sha256(convert_to($1, 'UTF8')), 'hex') AND count > 1
-          AND window_start = to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)
-        """, [clientKey, seconds])
-    }
   }
 
   // MARK: Memberships

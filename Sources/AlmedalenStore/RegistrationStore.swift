@@ -695,17 +695,8 @@ public struct RegistrationStore: Sendable {
   /// server process; returns the seconds until the window ends when over `limit`.
   public func countAttempt(key: String, limit: Int, window seconds: Int) throws -> Int? {
     try pool.transaction { connection in
-      let row = try connection.query(
-        """
-        INSERT INTO rate_limits AS r (key, window_start, count)
-        VALUES (encode(sha256(convert_to($1, 'UTF8')), 'hex'),
-                to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
-        ON CONFLICT (key, window_start) DO UPDATE SET count = r.count + 1
-        RETURNING count,
-          ceil(extract(epoch FROM window_start) + $2 - extract(epoch FROM now()))::int AS left
-        """, [key, seconds])[0]
-      let count: Int = try row.decode("count")
-      return count > limit ? max(1, try row.decode("left")) : nil
+      let (count, left) = try RateLimits.count(key, window: seconds, on: connection)
+      return count > limit ? left : nil
     }
   }
 
