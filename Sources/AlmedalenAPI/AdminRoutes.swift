@@ -157,6 +157,31 @@ enum AdminRoutes {
         success: .ok("The published event", WireOutputs.event.component, etag: true),
         errors: [400, 403, 404, 409, 412]), publishEvent),
     .api(
+      .post, "/api/v1/events/{id}/submit",
+      Operation(
+        id: "submitEvent", summary: "Submit a draft for review", tag: .events,
+        description: """
+          The event's organiser (or an admin) hands a draft, or an event the programme \
+          office returned, to the office for review. A submitted event is not public; the \
+          office publishes it or returns it with a reason. 409 from any other status.
+          """,
+        parameters: [.id, .ifMatch(required: false)],
+        success: .ok("The submitted event", WireOutputs.event.component, etag: true),
+        errors: [400, 403, 404, 409, 412]), submitEvent),
+    .api(
+      .post, "/api/v1/events/{id}/return",
+      Operation(
+        id: "returnEvent", summary: "Return a submitted event to its organiser (admin)",
+        tag: .events,
+        description: """
+          The programme office sends a submitted event back with a reason \
+          (`review_reason`), which the organiser sees; they change it and submit again. \
+          409 unless the event is submitted.
+          """,
+        parameters: [.id, .ifMatch(required: false)],
+        success: .ok("The returned event", WireOutputs.event.component, etag: true),
+        errors: [400, 403, 404, 409, 412]), reading: ReturnInput.wire, returnEvent),
+    .api(
       .post, "/api/v1/events/{id}/cancel",
       Operation(
         id: "cancelEvent", summary: "Cancel a published event", tag: .events,
@@ -389,7 +414,9 @@ enum AdminRoutes {
       if let value = EventStatus(rawValue: status) {
         filter.statuses = [value]
       } else {
-        input.add("status", "must be draft, published or cancelled")
+        input.add(
+          "status",
+          "must be one of " + EventStatus.allCases.map(\.rawValue).joined(separator: ", "))
       }
     }
     if let day = query.queryValue("day") {
@@ -452,6 +479,30 @@ enum AdminRoutes {
     let id = try c.id("id")
     let version = try c.optionalExpectedVersion()
     let event = try c.store.events.publish(id, expectedVersion: version, actor: caller.actor)
+    return try eventResponse(c, event, caller)
+  }
+
+  static func submitEvent(_ c: RequestContext) throws -> Response {
+    let caller = try c.caller()
+    let event = try visibleEvent(c, caller)
+    try caller.requireOrganiser(event.organiserID)
+    let version = try c.optionalExpectedVersion()
+    let submitted = try c.store.events.submit(
+      event.id, expectedVersion: version, actor: caller.actor)
+    return try eventResponse(c, submitted, caller)
+  }
+
+  /// The programme office returns a submitted event: admins only, like publishing.
+  static func returnEvent(_ c: RequestContext, _ body: BodyReader<ReturnInput>) throws
+    -> Response
+  {
+    let caller = try c.caller()
+    try caller.requireAdmin()
+    let id = try c.id("id")
+    let version = try c.optionalExpectedVersion()
+    let reason = try body.read().reason ?? ""
+    let event = try c.store.events.returnForChanges(
+      id, reason: reason, expectedVersion: version, actor: caller.actor)
     return try eventResponse(c, event, caller)
   }
 
@@ -589,10 +640,11 @@ enum AdminRoutes {
     return pace
   }
 
-  /// The event, when the caller may see it; someone else's draft is 404, as if absent.
+  /// The event, when the caller may see it; someone else's event that is not public (a draft,
+  /// one in review) is 404, as if absent.
   static func visibleEvent(_ c: RequestContext, _ caller: Caller) throws -> Event {
     let event = try c.store.events.get(try c.id("id"))
-    guard event.status != .draft || caller.mayRead(event) else { throw Problem.notFound("event") }
+    guard event.status.isPublic || caller.mayRead(event) else { throw Problem.notFound("event") }
     return event
   }
 
@@ -647,4 +699,13 @@ enum AdminRoutes {
   }
 
   struct StoredJSONUnreadable: Error { let text: String }
+}
+
+/// The programme office's reason for returning an event.
+struct ReturnInput: WireInput {
+  var reason: String?
+
+  static let wire = InputObject<Self>(
+    name: "ReturnInput",
+    fields: [.string("reason", \.reason, required: true, Schema.paragraph(maxLength: 2000))])
 }

@@ -86,6 +86,16 @@ enum Schema {
     string(pattern: "^([^\(controls)]|[\\t\\n\\r])*$", nullable: nullable)
   }
 
+  /// Paragraphs that must say something: at most `maxLength` characters, line breaks and
+  /// tabs allowed, at least one character that is not white space.
+  static func paragraph(maxLength: Int) -> JSONValue {
+    let character = "([^\(controls)]|[\\t\\n\\r])"
+    return string(
+      minLength: 1, maxLength: maxLength,
+      pattern: "^\(character)*[^\(controls)\(spaces)]\(character)*$",
+      description: "At most \(maxLength) characters, not blank.")
+  }
+
   /// An http or https URL, without spaces.
   static func webURL(nullable: Bool = false) -> JSONValue {
     string(

@@ -127,6 +127,8 @@ enum WireOutputs {
       .string("source_note", \.event.details.sourceNote),
       .time("created_at", \.event.createdAt), .time("updated_at", \.event.updatedAt),
       .time("published_at", \.event.publishedAt), .time("cancelled_at", \.event.cancelledAt),
+      .time("submitted_at", \.event.submittedAt),
+      .string("review_reason", \.event.reviewReason),
       .objects("warnings", conflict) { $0.warnings },
     ],
     uses: [panel.component, participant.component, conflict.component])

@@ -17,9 +17,10 @@ import Testing
   }
 
   /// Which event a route's `{id}` names, for event routes. `requested`: a published event
-  /// of the other organiser that names the own organiser as co-organiser, not yet answered.
+  /// of the other organiser that names the own organiser as co-organiser, not yet answered;
+  /// `submitted`: a draft of the own organiser handed in for review.
   enum Target: String {
-    case none, draft, published, requested
+    case none, draft, submitted, published, requested
   }
 
   struct Row: CustomStringConvertible {
@@ -109,6 +110,25 @@ import Testing
         admin: 200),
       Row(
         method: "POST", pattern: event + "/publish", target: .published, other: 403, own: 403,
+        admin: 200),
+      // The organiser submits its own drafts for review; a submitted event is as private as
+      // a draft; only the office (admins) returns one.
+      Row(
+        method: "POST", pattern: event + "/submit", target: .draft, other: 404, own: 200,
+        admin: 200),
+      Row(
+        method: "POST", pattern: event + "/submit", target: .published, other: 403, own: 409,
+        admin: 409),
+      Row(
+        method: "GET", pattern: event, target: .submitted, other: 404, own: 200, admin: 200),
+      Row(
+        method: "POST", pattern: event + "/return", target: .submitted, other: 403, own: 403,
+        admin: 200, body: { _, _ in ["reason": "Ange vilken samhällsfråga seminariet tar upp."] }),
+      Row(
+        method: "POST", pattern: event + "/return", target: .draft, other: 403, own: 403,
+        admin: 409, body: { _, _ in ["reason": "Inte inskickat."] }),
+      Row(
+        method: "POST", pattern: event + "/publish", target: .submitted, other: 403, own: 403,
         admin: 200),
       // A draft is deleted, not cancelled.
       Row(
@@ -212,6 +232,9 @@ import Testing
             target = try fixture.storedEvent(
               "Mål \(slot)", day: 21 + slot % 8, hour: 8 + slot % 12, venue: nil,
               published: row.target == .published)
+            if row.target == .submitted, let draft = target {
+              target = try fixture.store.events.submit(draft.id)
+            }
           }
           let path = row.pattern
             .replacingOccurrences(
@@ -260,6 +283,11 @@ import Testing
             #expect(after?.status == .published, "\(context)")
           case ("POST", 200) where row.pattern.hasSuffix("/cancel"):
             #expect(after?.status == .cancelled, "\(context)")
+          case ("POST", 200) where row.pattern.hasSuffix("/submit"):
+            #expect(after?.status == .submitted, "\(context)")
+          case ("POST", 200) where row.pattern.hasSuffix("/return"):
+            #expect(after?.status == .returned, "\(context)")
+            #expect(after?.reviewReason?.isEmpty == false, "\(context)")
           case (_, 200):
             #expect(after?.version == target.version, "\(context) a read changed the event")
           default:
