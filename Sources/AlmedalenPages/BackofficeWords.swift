@@ -62,9 +62,13 @@ public enum BackofficeWords {
     case "topics": owner = "Ämne " + String(index + 1)
     case "languages": owner = "Språk " + String(index + 1)
     case "co_organiser_ids": owner = "Medarrangör " + String(index + 1)
+    case "panelist_ids": owner = "Paneldeltagare " + String(index + 1)
+    case "moderator_ids": owner = "Moderator " + String(index + 1)
     default: return name
     }
     guard !tail.isEmpty else { return owner }
+    // A participant's title is theirs at this event, not a heading.
+    if head == "participants" && tail == "title" { return owner + ": titel vid evenemanget" }
     return owner + ": " + field(tail).lowercasedFirst
   }
 
