@@ -51,7 +51,7 @@ extension Pages {
         .init(required: true, maxLength: FieldLimits.name, autocomplete: "off"), into: &out)
       form.input(
         "email", label: "Första användarens e-post", type: "email", value: model.inviteEmail,
-        .init(required: true, maxLength: 254, autocomplete: "off", spellcheckOff: true),
+        .init(required: true, maxLength: 254, spellcheckOff: true),
         into: &out)
       out.raw("<button type=\"submit\">Lägg till och bjud in</button>\n</form>\n</section>\n")
       out.raw(
@@ -338,7 +338,7 @@ enum OfficePages {
       .init(required: true, maxLength: FieldLimits.name), into: &out)
     form.input(
       "address", label: "Adress", type: "text", value: values.address,
-      .init(maxLength: FieldLimits.line, autocomplete: "street-address"), into: &out)
+      .init(maxLength: FieldLimits.line), into: &out)
     form.textarea(
       "description", label: "Beskrivning", value: values.description, rows: 3,
       .init(maxLength: FieldLimits.paragraph), into: &out)

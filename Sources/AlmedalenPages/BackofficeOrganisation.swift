@@ -130,7 +130,7 @@ extension Pages {
       .init(required: true, maxLength: FieldLimits.name, autocomplete: "off"), into: &out)
     form.input(
       "email", label: "E-post", type: "email", value: model.inviteEmail,
-      .init(required: true, maxLength: 254, autocomplete: "off", spellcheckOff: true),
+      .init(required: true, maxLength: 254, spellcheckOff: true),
       into: &out)
     form.select(
       "role", label: "Roll",
