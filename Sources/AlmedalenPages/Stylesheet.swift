@@ -194,7 +194,7 @@ enum Stylesheet {
     .check { display: flex; align-items: center; gap: 0.5rem; min-height: 2.75rem; }
     .check input { width: 1.5rem; height: 1.5rem; margin: 0; flex: none; accent-color: #0b4f8a; }
     .check label { margin: 0; font-weight: 400; }
-    .bo-nav { background: #ffffff; border: 1px solid #d6d1c7; padding: 0.5rem 1rem; margin: 0 0 1rem; }
+    .bo-nav { background: #ffffff; border: 1px solid #d6d1c7; padding: 0.5rem 1rem; margin: 0.5rem 0 1rem; }
     .bo-nav .bo-user { margin: 0 0 0.25rem; color: #4a4a4a; }
     .bo-nav ul { gap: 0.25rem 1.25rem; align-items: center; }
     .bo-nav form { margin: 0; }
@@ -285,7 +285,8 @@ enum Stylesheet {
     }
 
     @media print {
-      header.site nav, .filters, .skip, .signup-form, .links-form, .cancel-form, footer.site { display: none; }
+      header.site nav, .filters, .skip, .signup-form, .links-form, .cancel-form, footer.site,
+        .bo-nav, .bo-inline { display: none; }
       body, .seminar, .subscribe { background: #ffffff; }
       a { color: #1a1a1a; }
     }
