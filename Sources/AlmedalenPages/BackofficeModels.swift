@@ -263,8 +263,8 @@ public struct BackofficeEventValues: Sendable, Hashable {
 
   public init() {}
 
-  /// The values of a stored event, in Visby's time; `people` names the participants
-  /// (`personName` is used when the event carries it).
+  /// The values of a stored event, times in Visby's; participants are named by the
+  /// `personName` the event carries, co-organisers by `coOrganisers`.
   public init(
     _ event: Event, venue: Venue?, coOrganisers: [BackofficeFrame.Organisation] = []
   ) {
