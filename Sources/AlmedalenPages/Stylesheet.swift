@@ -173,6 +173,96 @@ enum Stylesheet {
     footer.site { border-top: 1px solid #d6d1c7; background: #ffffff; padding: 1rem 0 2rem; color: #4a4a4a; }
     footer.site ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; }
 
+    /* ---- Backoffice (organisers and the programme office) ----
+       Contrast: warnings #1a1a1a on #fff4d6 16.0:1, their border #8a5a00 on #fff4d6 5.6:1;
+       secondary buttons #0b4f8a on #ffffff 8.4:1; removed values #a4121c on #ffffff 7.6:1. */
+    h2, legend, label, .bo-user { overflow-wrap: anywhere; }
+    textarea, input[type="date"], input[type="time"], input[type="number"], input[type="url"],
+    input[type="password"] {
+      width: 100%;
+      font: inherit;
+      color: #1a1a1a;
+      background: #ffffff;
+      border: 2px solid #595959;
+      border-radius: 0.25rem;
+      padding: 0.5rem;
+      min-height: 2.75rem;
+    }
+    textarea { resize: vertical; }
+    .field.invalid select, .field.invalid textarea { border-color: #a4121c; border-width: 3px; }
+    .checks.invalid { border-color: #a4121c; border-width: 3px; }
+    .check { display: flex; align-items: center; gap: 0.5rem; min-height: 2.75rem; }
+    .check input { width: 1.5rem; height: 1.5rem; margin: 0; flex: none; accent-color: #0b4f8a; }
+    .check label { margin: 0; font-weight: 400; }
+    .bo-nav { background: #ffffff; border: 1px solid #d6d1c7; padding: 0.5rem 1rem; margin: 0.5rem 0 1rem; }
+    .bo-nav .bo-user { margin: 0 0 0.25rem; color: #4a4a4a; }
+    .bo-nav ul { gap: 0.25rem 1.25rem; align-items: center; }
+    .bo-nav form { margin: 0; }
+    .link-button {
+      background: none;
+      border: none;
+      color: #0b4f8a;
+      padding: 0;
+      min-height: 2.75rem;
+      font-weight: 400;
+      text-decoration: underline;
+    }
+    .link-button:hover { background: none; color: #123a5c; }
+    a.button {
+      display: inline-block;
+      font-weight: 600;
+      color: #ffffff;
+      background: #0b4f8a;
+      border: 2px solid #0b4f8a;
+      border-radius: 0.25rem;
+      padding: 0.5rem 1.25rem;
+      text-decoration: none;
+    }
+    a.button:hover { background: #123a5c; border-color: #123a5c; }
+    button.secondary { background: #ffffff; color: #0b4f8a; }
+    button.secondary:hover { background: #eef3f8; color: #123a5c; }
+    .danger button, button.danger { background: #a4121c; border-color: #a4121c; }
+    .bo-list { list-style: none; margin: 0; padding: 0; }
+    .bo-item, .bo-box, .bo-overwrite, .bo-secret {
+      background: #ffffff;
+      border: 1px solid #d6d1c7;
+      padding: 0.75rem 1rem;
+      margin: 0 0 0.75rem;
+    }
+    .bo-box h2, .bo-overwrite h2, .bo-secret h2 { margin-top: 0.25rem; }
+    .bo-item h3, .bo-item h2.bo-change { margin: 0 0 0.5rem; font-size: 1.125rem; }
+    .bo-facts { display: grid; grid-template-columns: auto minmax(0, 1fr); gap: 0 0.75rem; }
+    .bo-facts dt { color: #4a4a4a; font-weight: 400; }
+    .bo-facts dd { margin: 0; }
+    .bo-links { list-style: none; padding: 0; margin: 0.5rem 0 0; display: flex; flex-wrap: wrap; gap: 0 1.25rem; }
+    .bo-links li { min-height: 2.75rem; display: flex; align-items: center; }
+    .bo-warnings { background: #fff4d6; border-left: 4px solid #8a5a00; padding: 0.25rem 1rem; margin: 0.5rem 0; }
+    .bo-warnings ul { padding-left: 1.25rem; margin: 0 0 0.5rem; }
+    .bo-clash { background: #fdecea; border-left-color: #a4121c; }
+    .bo-returned { background: #fff4d6; border-left-color: #8a5a00; }
+    .bo-returned p { margin: 0.25rem 0; }
+    .bo-overwrite { border: 3px solid #8a5a00; background: #fff4d6; }
+    .bo-secret { border: 3px solid #1d5c2e; background: #eaf4ec; }
+    .bo-changes { padding-left: 1.25rem; }
+    .bo-changes del { color: #a4121c; }
+    .bo-changes ins { text-decoration-thickness: 0.08em; }
+    .bo-people { padding-left: 1.5rem; }
+    .bo-people li { margin: 0.25rem 0; }
+    .bo-form .field { margin: 0 0 1rem; max-width: 40rem; }
+    .bo-form .checks { max-width: 40rem; margin-bottom: 1rem; }
+    .bo-panel, .bo-person { border: 1px solid #d6d1c7; margin: 0 0 1rem; padding: 0.5rem 1rem 0.75rem; min-width: 0; }
+    .bo-pair { display: grid; grid-template-columns: minmax(0, 1fr); gap: 0 1rem; max-width: 40rem; }
+    .bo-search { max-width: 40rem; margin: 0 0 1rem; }
+    .bo-search .field { margin-bottom: 0.5rem; }
+    .bo-first { margin-top: 0; }
+    .bo-inline { display: inline-block; margin: 0.25rem 0; }
+    .bo-review { display: grid; gap: 1rem; margin-top: 0.75rem; }
+    fieldset { min-width: 0; }
+    .error-summary h2 { color: #a4121c; font-size: 1.125rem; margin: 0.75rem 0 0.5rem; }
+    @media (min-width: 36em) {
+      .bo-pair { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+    }
+
     @media (min-width: 48em) {
       .wrap { padding: 0 2rem; }
       h1 { font-size: 2.25rem; }
@@ -195,7 +285,8 @@ enum Stylesheet {
     }
 
     @media print {
-      header.site nav, .filters, .skip, .signup-form, .links-form, .cancel-form, footer.site { display: none; }
+      header.site nav, .filters, .skip, .signup-form, .links-form, .cancel-form, footer.site,
+        .bo-nav, .bo-inline { display: none; }
       body, .seminar, .subscribe { background: #ffffff; }
       a { color: #1a1a1a; }
     }
