@@ -90,7 +90,7 @@ let package = Package(
       name: "AlmedalenAPI",
       dependencies: [
         "AlmedalenCore", "AlmedalenFeeds", "AlmedalenPages", "AlmedalenStore", "ByteWriting",
-        "HTTPServer", "KeyValueLog",
+        "HTTPServer", "KeyValueLog", "OneTimePassword", "QRCode",
       ],
       swiftSettings: strict
     ),

@@ -440,7 +440,7 @@ enum AdminRoutes {
   static func deleteEvent(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
     let event = try visibleEvent(c, caller)
-    try caller.requireOrganiser(event.organiserID)
+    try caller.require(.delete, .event(event))
     try c.store.events.deleteDraft(event.id)
     return Response(status: 204)
   }
@@ -448,7 +448,7 @@ enum AdminRoutes {
   /// The festival's staff approve and publish: admins only.
   static func publishEvent(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
-    try caller.requireAdmin()
+    try caller.require(.publish, .none)
     let id = try c.id("id")
     let version = try c.optionalExpectedVersion()
     let event = try c.store.events.publish(id, expectedVersion: version, actor: caller.actor)
@@ -458,7 +458,7 @@ enum AdminRoutes {
   static func cancelEvent(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
     let event = try visibleEvent(c, caller)
-    try caller.requireOrganiser(event.organiserID)
+    try caller.require(.cancel, .event(event))
     let version = try c.optionalExpectedVersion()
     let cancelled = try c.store.events.cancel(
       event.id, expectedVersion: version, actor: caller.actor)
@@ -468,7 +468,7 @@ enum AdminRoutes {
   static func eventHistory(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
     let event = try visibleEvent(c, caller)
-    try caller.requireOrganiser(event.organiserID)
+    try caller.require(.readPrivate, .event(event))
     let items: [JSONValue] = try c.store.events.history(event.id).map { change in
       var fields: [String: JSONValue] = [:]
       for field in change.fields {
@@ -488,7 +488,7 @@ enum AdminRoutes {
   static func listCoOrganiserRequests(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
     let organiserID = try c.id("id")
-    try caller.requireOrganiser(organiserID)
+    try caller.require(.answerCoOrganiser, .organiser(organiserID))
     var status: CoOrganiserStatus?
     if let text = c.request.queryValue("status") {
       guard let value = CoOrganiserStatus(rawValue: text) else {
@@ -510,7 +510,7 @@ enum AdminRoutes {
     let caller = try c.caller()
     let eventID = try c.id("id")
     let organiserID = try c.id("organiser_id")
-    try caller.requireOrganiser(organiserID)
+    try caller.require(.answerCoOrganiser, .organiser(organiserID))
     let request = try c.store.coOrganisers.answer(
       eventID: eventID, organiserID: organiserID, accept: accept, actor: caller.actor)
     return JSONOutput.response(WireOutputs.coOrganiserRequest.json(request))
@@ -589,10 +589,11 @@ enum AdminRoutes {
     return pace
   }
 
-  /// The event, when the caller may see it; someone else's draft is 404, as if absent.
+  /// The event, when the caller may see it; someone else's private event (a draft, one in
+  /// review or returned) is 404, as if absent.
   static func visibleEvent(_ c: RequestContext, _ caller: Caller) throws -> Event {
     let event = try c.store.events.get(try c.id("id"))
-    guard event.status != .draft || caller.mayRead(event) else { throw Problem.notFound("event") }
+    guard event.status.isPublic || caller.mayRead(event) else { throw Problem.notFound("event") }
     return event
   }
 

@@ -144,16 +144,26 @@ public struct AccountStore: Sendable {
 
   // MARK: Sign-in
 
-  /// How many failed sign-ins are allowed per account and per client address in a window.
+  /// How many failed sign-ins are allowed per account, per client address, and (when set)
+  /// per account from one client address, in a window.
+  ///
+  /// The server sets a tight limit per (account, client) and a looser one per account, so
+  /// that someone guessing from one address is stopped soon, while a stranger's failures
+  /// from elsewhere cannot lock the real user out as quickly (`SessionSettings`).
   public struct SignInLimits: Sendable, Equatable {
     public var perAccount: Int
     public var perClient: Int
+    /// Failures for one account from one client address; nil: not counted apart.
+    public var perAccountClient: Int?
     /// The window's length in seconds.
     public var window: Int
 
-    public init(perAccount: Int = 5, perClient: Int = 20, window: Int = 900) {
+    public init(
+      perAccount: Int = 5, perClient: Int = 20, perAccountClient: Int? = nil, window: Int = 900
+    ) {
       self.perAccount = perAccount
       self.perClient = perClient
+      self.perAccountClient = perAccountClient
       self.window = window
     }
   }
@@ -185,9 +195,10 @@ public struct AccountStore: Sendable {
   ) throws -> SignInOutcome {
     let accountKey = "signin-account:" + email.lowercased()
     let clientKey = "signin-client:" + client
-    if let retryAfter = try countAttempts(
-      [(accountKey, limits.perAccount), (clientKey, limits.perClient)], window: limits.window)
-    {
+    let pairKey = "signin-account-client:" + email.lowercased() + " " + client
+    var keys = [(accountKey, limits.perAccount), (clientKey, limits.perClient)]
+    if let perPair = limits.perAccountClient { keys.append((pairKey, perPair)) }
+    if let retryAfter = try countAttempts(keys, window: limits.window) {
       return .throttled(retryAfter: retryAfter)
     }
     let checked = try pool.transaction { connection in
@@ -203,7 +214,9 @@ public struct AccountStore: Sendable {
       return try Self.decodeUser(row)
     }
     guard let user = checked else { return .refused }
-    try forgive(accountKey: accountKey, clientKey: clientKey, window: limits.window)
+    try forgive(
+      accountKeys: limits.perAccountClient == nil ? [accountKey] : [accountKey, pairKey],
+      clientKey: clientKey, window: limits.window)
     return user.emailVerifiedAt == nil ? .unverified(user) : .signedIn(user)
   }
 
@@ -232,11 +245,13 @@ public struct AccountStore: Sendable {
 
   /// After a success: the account's failures are forgotten; the client's count loses only
   /// this attempt.
-  func forgive(accountKey: String, clientKey: String, window seconds: Int) throws {
+  func forgive(accountKeys: [String], clientKey: String, window seconds: Int) throws {
     try pool.transaction { connection in
-      try connection.execute(
-        "DELETE FROM rate_limits WHERE key = encode(sha256(convert_to($1, 'UTF8')), 'hex')",
-        [accountKey])
+      for accountKey in accountKeys {
+        try connection.execute(
+          "DELETE FROM rate_limits WHERE key = encode(sha256(convert_to($1, 'UTF8')), 'hex')",
+          [accountKey])
+      }
       try connection.execute(
         """
         UPDATE rate_limits SET count = count - 1
