@@ -17,29 +17,29 @@ import QRCode
 /// a TOTP key, recovery codes) or someone's sessions.
 enum AccountRoutes {
   static let routes: [Route] = [
-    .page(.get, "/account") { try landing($0) },
-    .page(.get, "/account/sign-in") { try signInForm($0) },
-    .page(.post, "/account/sign-in") { try signIn($0) },
-    .page(.get, "/account/sign-in/code") { try codeForm($0) },
-    .page(.post, "/account/sign-in/code") { try code($0) },
-    .page(.post, "/account/sign-out") { try signOut($0) },
-    .page(.get, "/account/register") { try registerForm($0) },
-    .page(.post, "/account/register") { try register($0) },
-    .page(.get, "/account/forgot") { try forgotForm($0) },
-    .page(.post, "/account/forgot") { try forgot($0) },
-    .page(.get, "/account/invitation/{token}", secret: true) { try linkPage($0, .invitation) },
-    .page(.post, "/account/invitation/{token}", secret: true) { try useLink($0, .invitation) },
-    .page(.get, "/account/verify/{token}", secret: true) { try linkPage($0, .verification) },
-    .page(.post, "/account/verify/{token}", secret: true) { try useLink($0, .verification) },
-    .page(.get, "/account/reset/{token}", secret: true) { try linkPage($0, .reset) },
-    .page(.post, "/account/reset/{token}", secret: true) { try useLink($0, .reset) },
-    .page(.get, "/account/security") { try security($0) },
-    .page(.post, "/account/security/password") { try changePassword($0) },
-    .page(.post, "/account/security/totp") { try beginTOTP($0) },
-    .page(.post, "/account/security/totp/confirm") { try confirmTOTP($0) },
-    .page(.post, "/account/security/totp/disable") { try disableTOTP($0) },
-    .page(.get, "/account/sessions") { try sessionList($0) },
-    .page(.post, "/account/sessions/{id}/end") { try endSession($0) },
+    .account(.get, "/account") { try landing($0) },
+    .account(.get, "/account/sign-in") { try signInForm($0) },
+    .account(.post, "/account/sign-in") { try signIn($0) },
+    .account(.get, "/account/sign-in/code") { try codeForm($0) },
+    .account(.post, "/account/sign-in/code") { try code($0) },
+    .account(.post, "/account/sign-out") { try signOut($0) },
+    .account(.get, "/account/register") { try registerForm($0) },
+    .account(.post, "/account/register") { try register($0) },
+    .account(.get, "/account/forgot") { try forgotForm($0) },
+    .account(.post, "/account/forgot") { try forgot($0) },
+    .account(.get, "/account/invitation/{token}", secret: true) { try linkPage($0, .invitation) },
+    .account(.post, "/account/invitation/{token}", secret: true) { try useLink($0, .invitation) },
+    .account(.get, "/account/verify/{token}", secret: true) { try linkPage($0, .verification) },
+    .account(.post, "/account/verify/{token}", secret: true) { try useLink($0, .verification) },
+    .account(.get, "/account/reset/{token}", secret: true) { try linkPage($0, .reset) },
+    .account(.post, "/account/reset/{token}", secret: true) { try useLink($0, .reset) },
+    .account(.get, "/account/security") { try security($0) },
+    .account(.post, "/account/security/password") { try changePassword($0) },
+    .account(.post, "/account/security/totp") { try beginTOTP($0) },
+    .account(.post, "/account/security/totp/confirm") { try confirmTOTP($0) },
+    .account(.post, "/account/security/totp/disable") { try disableTOTP($0) },
+    .account(.get, "/account/sessions") { try sessionList($0) },
+    .account(.post, "/account/sessions/{id}/end") { try endSession($0) },
   ]
 
   /// TOTP codes and recovery codes tried per account in a window of 15 minutes.
@@ -115,14 +115,14 @@ enum AccountRoutes {
       response.headers.set("Retry-After", String(retryAfter))
       return response
     case .unverified:
-      _ = try c.store.accounts.resendVerification(
-        email: email, mail: RegistrationRoutes.mailCap(c))
+      // Only someone with the password learns this. The link is not sent again from here
+      // (that would revoke the one in their mail); "Glömt lösenordet?" sends it.
       return page(
         c, 403,
         signInModel(
           email: email,
           problem: "Bekräfta din e-postadress först, med länken i brevet vi skickade. "
-            + "Vi har skickat den igen."))
+            + "Hittar du inte brevet? Välj \"Glömt lösenordet?\" så skickar vi länken igen."))
     case .signedIn(let user):
       if let old = c.sessionSecret { try c.store.sessions.end(secret: old) }
       let (_, secret) = try c.store.sessions.create(
@@ -348,8 +348,15 @@ enum AccountRoutes {
     {
       return response
     }
-    if try c.store.accounts.requestReset(email: email, mail: RegistrationRoutes.mailCap(c))
-      == .capped
+    // An address never verified gets its verification link again (which also creates its
+    // organisation); any other account a reset link.
+    if let user = try c.store.accounts.user(email: email), user.emailVerifiedAt == nil,
+      user.hasPassword
+    {
+      _ = try c.store.accounts.resendVerification(
+        email: email, mail: RegistrationRoutes.mailCap(c))
+    } else if try c.store.accounts.requestReset(
+      email: email, mail: RegistrationRoutes.mailCap(c)) == .capped
     {
       Log.info("mail_capped", ["kind": "reset", "to_domain": MailRoutes.domain(email)])
     }
@@ -864,5 +871,14 @@ enum AccountRoutes {
       result[problem.field] = text
     }
     return result
+  }
+}
+
+extension Route {
+  /// A page of someone's own: not for crawlers (robots.txt says `Disallow: /account/`).
+  static func account(
+    _ method: Method, _ path: String, secret: Bool = false, _ handler: @escaping Handler
+  ) -> Route {
+    .page(method, path, secret: secret, hiddenFromCrawlers: true, handler)
   }
 }
