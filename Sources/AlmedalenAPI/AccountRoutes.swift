@@ -67,7 +67,7 @@ enum AccountRoutes {
             action: "/account/sign-in", submit: "Logga in",
             fields: [
               AccountField(
-                name: "email", label: "E-postadress", type: "email", autocomplete: "username",
+                name: "email", label: "E-postadress", type: "email", autocomplete: "email",
                 value: email, problem: emailProblem, maxLength: 254),
               AccountField(
                 name: "password", label: "Lösenord", type: "password",
@@ -148,7 +148,7 @@ enum AccountRoutes {
             action: "/account/sign-in/code", submit: "Fortsätt",
             fields: [
               AccountField(
-                name: "code", label: "Kod", autocomplete: "one-time-code",
+                name: "code", label: "Kod", autocomplete: "off",
                 problem: problem,
                 hint: "Till exempel 123456, eller en reservkod som k7ph-3xqa-m9wd.",
                 maxLength: 40, inputMode: nil)
@@ -624,7 +624,7 @@ enum AccountRoutes {
             action: "/account/security/totp/confirm", submit: "Slå på",
             fields: [
               AccountField(
-                name: "code", label: "Koden från appen", autocomplete: "one-time-code",
+                name: "code", label: "Koden från appen", autocomplete: "off",
                 problem: problems["code"], hint: "Sex siffror.", maxLength: 10,
                 inputMode: "numeric")
             ])))

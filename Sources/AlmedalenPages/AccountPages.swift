@@ -144,6 +144,7 @@ extension Pages {
           formIndex += 1
           AccountPages.form(form, index: formIndex, context, into: &out)
         case .links(let links):
+          if links.isEmpty { continue }
           out.raw("<ul class=\"account-links\">\n")
           for link in links {
             out.raw("<li>")
@@ -169,29 +170,23 @@ extension Pages {
           }
           out.raw("</ol>\n")
         case .sessions(let rows):
-          out.raw(
-            """
-            <table class="sessions">
-            <caption>Dina inloggningar</caption>
-            <thead><tr><th scope="col">Webbläsare</th><th scope="col">Inloggad</th>\
-            <th scope="col">Senast använd</th><th scope="col">Åtgärd</th></tr></thead>
-            <tbody>
-
-            """)
+          // A list rather than a table: on a phone each session and its button stay in view.
+          out.raw("<ul class=\"sessions\">\n")
           for row in rows {
             formIndex += 1
-            out.raw("<tr><td>")
+            out.raw("<li>\n<p><strong>")
             out.text(row.userAgent)
-            if row.isCurrent { out.raw(" <strong>(den här)</strong>") }
-            out.raw("</td><td>")
+            out.raw("</strong>")
+            if row.isCurrent { out.raw(" (den här)") }
+            out.raw("</p>\n<p>Inloggad ")
             out.text(row.created)
-            out.raw("</td><td>")
+            out.raw(", senast använd ")
             out.text(row.lastSeen)
-            out.raw("</td><td>")
+            out.raw("</p>\n")
             AccountPages.form(row.end, index: formIndex, context, into: &out)
-            out.raw("</td></tr>\n")
+            out.raw("</li>\n")
           }
-          out.raw("</tbody>\n</table>\n")
+          out.raw("</ul>\n")
         }
       }
     }

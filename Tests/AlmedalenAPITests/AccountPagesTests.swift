@@ -247,7 +247,7 @@ func element(_ body: String, _ opening: String, _ closing: String) -> String? {
       #expect(list.status == 200)
       #expect(list.header("Cache-Control") == "no-store")
       #expect(list.text.contains("Testwebbläsare 192.0.2.21"))
-      #expect(list.text.contains("Testwebbläsare 192.0.2.22 <strong>(den här)</strong>"))
+      #expect(list.text.contains("Testwebbläsare 192.0.2.22</strong> (den här)"))
       // The laptop ends the phone's session.
       let cia = try #require(try fixture.store.accounts.user(email: "cia@example.se"))
       let sessions = try fixture.store.sessions.list(userID: cia.id)
