@@ -157,6 +157,18 @@ enum AdminRoutes {
         success: .ok("The published event", WireOutputs.event.component, etag: true),
         errors: [400, 403, 404, 409, 412]), publishEvent),
     .api(
+      .post, "/api/v1/events/{id}/submit",
+      Operation(
+        id: "submitEvent", summary: "Submit a draft for the office's review", tag: .events,
+        description: """
+          The event's own organiser (its token) or an admin. A draft, or an event the office \
+          returned, becomes `submitted`; it stays private until approved (`publishEvent`). \
+          Submitting again is harmless; a published or cancelled event cannot be (409).
+          """,
+        parameters: [.id, .ifMatch(required: false)],
+        success: .ok("The submitted event", WireOutputs.event.component, etag: true),
+        errors: [400, 403, 404, 409, 412]), submitEvent),
+    .api(
       .post, "/api/v1/events/{id}/cancel",
       Operation(
         id: "cancelEvent", summary: "Cancel a published event", tag: .events,
@@ -389,7 +401,7 @@ enum AdminRoutes {
       if let value = EventStatus(rawValue: status) {
         filter.statuses = [value]
       } else {
-        input.add("status", "must be draft, published or cancelled")
+        input.add("status", "must be draft, submitted, returned, published or cancelled")
       }
     }
     if let day = query.queryValue("day") {
@@ -453,6 +465,17 @@ enum AdminRoutes {
     let version = try c.optionalExpectedVersion()
     let event = try c.store.events.publish(id, expectedVersion: version, actor: caller.actor)
     return try eventResponse(c, event, caller)
+  }
+
+  /// The organiser sends its event to the office's review (the policy's `submit`).
+  static func submitEvent(_ c: RequestContext) throws -> Response {
+    let caller = try c.caller()
+    let event = try visibleEvent(c, caller)
+    try caller.require(.submit, .event(event))
+    let version = try c.optionalExpectedVersion()
+    let submitted = try c.store.events.submit(
+      event.id, expectedVersion: version, actor: caller.actor)
+    return try eventResponse(c, submitted, caller)
   }
 
   static func cancelEvent(_ c: RequestContext) throws -> Response {

@@ -110,6 +110,13 @@ import Testing
       Row(
         method: "POST", pattern: event + "/publish", target: .published, other: 403, own: 403,
         admin: 200),
+      // The organiser submits its own for review (issue 14); a published one cannot be.
+      Row(
+        method: "POST", pattern: event + "/submit", target: .draft, other: 404, own: 200,
+        admin: 200),
+      Row(
+        method: "POST", pattern: event + "/submit", target: .published, other: 403, own: 409,
+        admin: 409),
       // A draft is deleted, not cancelled.
       Row(
         method: "POST", pattern: event + "/cancel", target: .draft, other: 404, own: 409,
@@ -260,6 +267,8 @@ import Testing
             #expect(after?.status == .published, "\(context)")
           case ("POST", 200) where row.pattern.hasSuffix("/cancel"):
             #expect(after?.status == .cancelled, "\(context)")
+          case ("POST", 200) where row.pattern.hasSuffix("/submit"):
+            #expect(after?.status == .submitted, "\(context)")
           case (_, 200):
             #expect(after?.version == target.version, "\(context) a read changed the event")
           default:

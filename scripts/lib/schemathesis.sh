@@ -44,7 +44,7 @@ SCHEMATHESIS_SERVER_PID=""
 #         rules across fields (ends_at after starts_at, a day inside an edition, first_day
 #         in the edition's year, latitude with longitude): JSON Schema cannot say which ids
 #         exist or compare two fields;
-#     412 on patchEvent, publishEvent and cancelEvent: a well-formed If-Match that is not
+#     412 on patchEvent, publishEvent, submitEvent and cancelEvent: a well-formed If-Match that is not
 #         the current version is stale, and the document cannot know the current one;
 #     422 on signUp and resendLinks for an email whose limits are in octets (64 for the local
 #         part, 63 for a label after Punycode) or that holds an unassigned code point, which
@@ -113,7 +113,7 @@ checks.negative_data_rejection.expected-statuses = ["400", "401", "403", "404", 
 
 # Stale If-Match (412).
 [[operations]]
-include-operation-id = ["publishEvent", "cancelEvent"]
+include-operation-id = ["publishEvent", "cancelEvent", "submitEvent"]
 checks.positive_data_acceptance.expected-statuses = [$positive, "412"]
 checks.negative_data_rejection.expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "412", "415", "422", "428", "429"]
 TOML
