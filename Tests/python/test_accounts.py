@@ -209,3 +209,36 @@ def test_reset_link_answers_alike_and_works_once_after_prefetch(service):
     assert "Länken gäller inte" in html.unescape(second.text())
     assert Browser(service.a.client()).sign_in(email, new).status == 303
     assert Browser(service.a.client()).sign_in(email, "ännu ett lösenord 2").status == 422
+
+
+def test_forms_need_the_token_and_our_origin_and_secrets_stay_out_of_the_log(service):
+    email = "loggen@almedalen.test"
+    run_tool(service.env, "user", "create", "--office", "--email", email, "--name", "Loggen",
+             log=service.logdir / "almedalen.log")
+    secret, _ = link(service, "invitation", email, "/account/invitation/")
+    path = "/account/invitation/" + secret
+    browser = Browser(service.a.client())
+    assert browser.get(path).status == 200
+    # Without the form token, from another site, or as a cross-site fetch: 403, and the
+    # link stays unused.
+    assert browser.post(path, {"password": PASSWORD}, token=False).status == 403
+    forged = browser.client.request(
+        "POST", path,
+        body=urllib.parse.urlencode({"password": PASSWORD,
+                                     "form_token": browser.cookies["almedalen_form"]}).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example",
+                 "Cookie": f"almedalen_form={browser.cookies['almedalen_form']}"})
+    assert forged.status == 403
+    fetched = browser.client.request(
+        "POST", path,
+        body=urllib.parse.urlencode({"password": PASSWORD,
+                                     "form_token": browser.cookies["almedalen_form"]}).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "cross-site",
+                 "Cookie": f"almedalen_form={browser.cookies['almedalen_form']}"})
+    assert fetched.status == 403
+    assert browser.get(path).status == 200, "a refused form used the link"
+    assert browser.post(path, {"password": PASSWORD}).status == 200
+    # The access log names the route's pattern, never the secret.
+    logs = "".join(p.read_text(errors="replace") for p in service.logdir.glob("serve-*.log"))
+    assert "path=/account/invitation/{token}" in logs
+    assert secret not in logs
