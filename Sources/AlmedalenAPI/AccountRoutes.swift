@@ -33,7 +33,7 @@ enum AccountRoutes {
     .account(.post, "/account/verify/{token}", secret: true) { try useLink($0, .verification) },
     .account(.get, "/account/reset/{token}", secret: true) { try linkPage($0, .reset) },
     .account(.post, "/account/reset/{token}", secret: true) { try useLink($0, .reset) },
-    .account(.get, "/account/security") { try security($0) },
+    .account(.get, "/account/security") { try security($0, notice: securityNotice($0)) },
     .account(.post, "/account/security/password") { try changePassword($0) },
     .account(.post, "/account/security/totp") { try beginTOTP($0) },
     .account(.post, "/account/security/totp/confirm") { try confirmTOTP($0) },
@@ -645,6 +645,15 @@ enum AccountRoutes {
     blocks.append(
       .form(AccountForm(action: "/account/sign-out", submit: "Logga ut", secondary: true)))
     return AccountPageModel(title: "Säkerhet", notice: notice, blocks: blocks)
+  }
+
+  /// What the redirect after a change says it was.
+  static func securityNotice(_ c: RequestContext) -> String? {
+    switch c.request.queryValue("changed") {
+    case "password": "Lösenordet är bytt. Dina andra inloggningar är avslutade."
+    case "totp": "Tvåstegsverifieringen är avstängd."
+    default: nil
+    }
   }
 
   /// "ABCD EFGH …": a Base32 key in groups of four, for typing.

@@ -269,6 +269,37 @@ func element(_ body: String, _ opening: String, _ closing: String) -> String? {
     }
   }
 
+  @Test func changingThePasswordEndsTheOtherSessionsButNotThisOne() throws {
+    try withAccountFixture("acct_password") { fixture in
+      try fixture.user("karin@example.se")
+      let here = Browser(fixture, address: "192.0.2.31")
+      let there = Browser(fixture, address: "192.0.2.32")
+      #expect(try here.signIn("karin@example.se").status == 303)
+      #expect(try there.signIn("karin@example.se").status == 303)
+      let before = try #require(here.session)
+      let wrong = try here.post(
+        "/account/security/password",
+        ["current_password": "inte mitt", "password": "ett nytt långt lösenord"])
+      #expect(wrong.status == 422)
+      #expect(wrong.text.contains("Det är inte ditt nuvarande lösenord."))
+      #expect(try there.get("/account").status == 200, "a refused change ended a session")
+      let changed = try here.post(
+        "/account/security/password",
+        ["current_password": accountPassword, "password": "ett nytt långt lösenord"])
+      #expect(changed.status == 303)
+      #expect(changed.header("Location") == "/account/security?changed=password")
+      #expect(here.session != nil && here.session != before)
+      let page = try here.get("/account/security?changed=password")
+      #expect(page.status == 200)
+      #expect(page.text.contains("Lösenordet är bytt."))
+      #expect(try there.get("/account").header("Location") == "/account/sign-in")
+      #expect(
+        try Browser(fixture, address: "192.0.2.33").signIn(
+          "karin@example.se", "ett nytt långt lösenord"
+        ).status == 303)
+    }
+  }
+
   @Test func idleAndAbsoluteTimeoutsEndSessions() throws {
     try withAccountFixture("acct_idle", sessions: SessionSettings(idleTimeout: 2, lifetime: 3600)) {
       fixture in
