@@ -90,7 +90,7 @@ let package = Package(
       name: "AlmedalenAPI",
       dependencies: [
         "AlmedalenCore", "AlmedalenFeeds", "AlmedalenPages", "AlmedalenStore", "ByteWriting",
-        "HTTPServer", "KeyValueLog",
+        "HTTPServer", "KeyValueLog", "OneTimePassword", "QRCode",
       ],
       swiftSettings: strict
     ),
@@ -153,7 +153,7 @@ let package = Package(
       name: "AlmedalenAPITests",
       dependencies: [
         "AlmedalenAPI", "AlmedalenStore", "AlmedalenCore", "AlmedalenTesting", "HTTPServer",
-        "KeyValueLog", "LoopbackTesting", "Postgres", "PostgresTesting",
+        "KeyValueLog", "LoopbackTesting", "OneTimePassword", "Postgres", "PostgresTesting",
       ],
       swiftSettings: strict),
   ]

@@ -159,11 +159,11 @@ enum AdminRoutes {
     .api(
       .post, "/api/v1/events/{id}/submit",
       Operation(
-        id: "submitEvent", summary: "Submit a draft for review", tag: .events,
+        id: "submitEvent", summary: "Submit a draft for the office's review", tag: .events,
         description: """
-          The event's organiser (or an admin) hands a draft, or an event the programme \
-          office returned, to the office for review. A submitted event is not public; the \
-          office publishes it or returns it with a reason. 409 from any other status.
+          The event's own organiser (its token) or an admin. A draft, or an event the office \
+          returned, becomes `submitted`; it stays private until approved (`publishEvent`). \
+          Submitting again is harmless; a published or cancelled event cannot be (409).
           """,
         parameters: [.id, .ifMatch(required: false)],
         success: .ok("The submitted event", WireOutputs.event.component, etag: true),
@@ -467,7 +467,7 @@ enum AdminRoutes {
   static func deleteEvent(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
     let event = try visibleEvent(c, caller)
-    try caller.requireOrganiser(event.organiserID)
+    try caller.require(.delete, .event(event))
     try c.store.events.deleteDraft(event.id)
     return Response(status: 204)
   }
@@ -475,29 +475,30 @@ enum AdminRoutes {
   /// The festival's staff approve and publish: admins only.
   static func publishEvent(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
-    try caller.requireAdmin()
+    try caller.require(.publish, .none)
     let id = try c.id("id")
     let version = try c.optionalExpectedVersion()
     let event = try c.store.events.publish(id, expectedVersion: version, actor: caller.actor)
     return try eventResponse(c, event, caller)
   }
 
+  /// The organiser sends its event to the office's review (the policy's `submit`).
   static func submitEvent(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
     let event = try visibleEvent(c, caller)
-    try caller.requireOrganiser(event.organiserID)
+    try caller.require(.submit, .event(event))
     let version = try c.optionalExpectedVersion()
     let submitted = try c.store.events.submit(
       event.id, expectedVersion: version, actor: caller.actor)
     return try eventResponse(c, submitted, caller)
   }
 
-  /// The programme office returns a submitted event: admins only, like publishing.
+  /// The programme office returns a submitted event: the office or an admin, like publishing.
   static func returnEvent(_ c: RequestContext, _ body: BodyReader<ReturnInput>) throws
     -> Response
   {
     let caller = try c.caller()
-    try caller.requireAdmin()
+    try caller.require(.returnForChanges, .none)
     let id = try c.id("id")
     let version = try c.optionalExpectedVersion()
     let reason = try body.read().reason ?? ""
@@ -509,7 +510,7 @@ enum AdminRoutes {
   static func cancelEvent(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
     let event = try visibleEvent(c, caller)
-    try caller.requireOrganiser(event.organiserID)
+    try caller.require(.cancel, .event(event))
     let version = try c.optionalExpectedVersion()
     let cancelled = try c.store.events.cancel(
       event.id, expectedVersion: version, actor: caller.actor)
@@ -519,7 +520,7 @@ enum AdminRoutes {
   static func eventHistory(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
     let event = try visibleEvent(c, caller)
-    try caller.requireOrganiser(event.organiserID)
+    try caller.require(.readPrivate, .event(event))
     let items: [JSONValue] = try c.store.events.history(event.id).map { change in
       var fields: [String: JSONValue] = [:]
       for field in change.fields {
@@ -539,7 +540,7 @@ enum AdminRoutes {
   static func listCoOrganiserRequests(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
     let organiserID = try c.id("id")
-    try caller.requireOrganiser(organiserID)
+    try caller.require(.answerCoOrganiser, .organiser(organiserID))
     var status: CoOrganiserStatus?
     if let text = c.request.queryValue("status") {
       guard let value = CoOrganiserStatus(rawValue: text) else {
@@ -561,7 +562,7 @@ enum AdminRoutes {
     let caller = try c.caller()
     let eventID = try c.id("id")
     let organiserID = try c.id("organiser_id")
-    try caller.requireOrganiser(organiserID)
+    try caller.require(.answerCoOrganiser, .organiser(organiserID))
     let request = try c.store.coOrganisers.answer(
       eventID: eventID, organiserID: organiserID, accept: accept, actor: caller.actor)
     return JSONOutput.response(WireOutputs.coOrganiserRequest.json(request))
@@ -640,8 +641,8 @@ enum AdminRoutes {
     return pace
   }
 
-  /// The event, when the caller may see it; someone else's event that is not public (a draft,
-  /// one in review) is 404, as if absent.
+  /// The event, when the caller may see it; someone else's private event (a draft, one in
+  /// review or returned) is 404, as if absent.
   static func visibleEvent(_ c: RequestContext, _ caller: Caller) throws -> Event {
     let event = try c.store.events.get(try c.id("id"))
     guard event.status.isPublic || caller.mayRead(event) else { throw Problem.notFound("event") }

@@ -12,6 +12,8 @@ public struct Application: Responder {
   public let store: FestivalStore
   public let feeds: FeedSettings
   public let registrations: RegistrationSettings
+  /// The pages' sessions: timeouts and the sign-in throttle.
+  public let sessions: SessionSettings
   /// Where the service's own log lines go (a handler that failed, the programme watcher).
   public let log: @Sendable (LogLine) -> Void
 
@@ -20,11 +22,13 @@ public struct Application: Responder {
   public init(
     store: FestivalStore, feeds: FeedSettings = FeedSettings(baseURL: "http://127.0.0.1:8080"),
     registrations: RegistrationSettings = RegistrationSettings(),
+    sessions: SessionSettings = SessionSettings(),
     log: @escaping @Sendable (LogLine) -> Void = Log.standardError
   ) {
     self.store = store
     self.feeds = feeds
     self.registrations = registrations
+    self.sessions = sessions
     self.log = log
     // Built now, at start-up: a route declared wrongly, or a document that cannot be built,
     // stops the server before it listens rather than on the first request.
@@ -34,7 +38,7 @@ public struct Application: Responder {
   /// Every route the service has, each declared once with all that is known of it.
   static let router = Router(
     AdminRoutes.routes + FeedRoutes.routes + RegistrationRoutes.routes + MailRoutes.routes
-      + PageRoutes.routes
+      + PageRoutes.routes + AccountRoutes.routes
       + serviceRoutes)
 
   static let serviceRoutes: [Route] = [
@@ -161,7 +165,7 @@ public struct Application: Responder {
   {
     var context = RequestContext(
       request: request, parameters: parameters, store: store, feeds: feeds,
-      registrations: registrations)
+      registrations: registrations, sessions: sessions)
     if route.isPage { context.formToken = PageRoutes.formToken(request) }
     do {
       return try route.handler(context)

@@ -316,7 +316,7 @@ enum RegistrationRoutes {
   static func list(_ c: RequestContext) throws -> Response {
     let caller = try c.caller()
     let event = try AdminRoutes.visibleEvent(c, caller)
-    try caller.requireOrganiser(event.organiserID)
+    try caller.require(.readPrivate, .event(event))
     let rows = try c.store.registrations.list(eventID: event.id)
     let counts = try c.store.registrations.counts(eventID: event.id)
     if c.request.preferredMediaType(["application/json", "text/csv"]) == "text/csv" {

@@ -10,6 +10,7 @@ struct RequestContext: Sendable {
   let store: FestivalStore
   let feeds: FeedSettings
   let registrations: RegistrationSettings
+  let sessions: SessionSettings
   /// For pages: the visitor's form token (from their cookie, or new for this request, the
   /// same for the form and the cookie that goes with it).
   var formToken: (token: String, isNew: Bool) = ("", false)
@@ -71,27 +72,40 @@ struct RequestContext: Sendable {
   }
 }
 
-/// Who is asking, and what they may do.
+/// Who is asking through the JSON API (a bearer token), and what they may do: every check
+/// asks `Policy`, the one that the pages' sessions go through too.
 struct Caller: Sendable {
   let token: APIToken
 
-  var isAdmin: Bool { token.role == .admin }
+  /// The token as the policy sees it.
+  var subject: Actor { .token(token) }
+  var isAdmin: Bool { subject.isStaff }
   /// How the history names this caller.
-  var actor: String { "token:\(token.name)" }
+  var actor: String { subject.historyName }
 
-  func requireAdmin() throws(Problem) {
-    guard isAdmin else { throw Problem.forbidden("Only an admin token may do this.") }
-  }
+  /// The office's own actions (reference data, the outbox): admin tokens only.
+  func requireAdmin() throws(Problem) { try require(.office, .none) }
 
-  /// An organiser token may act only for its own organiser.
-  func requireOrganiser(_ organiserID: UUID) throws(Problem) {
-    guard isAdmin || token.organiserID == organiserID else {
-      throw Problem.forbidden("This token may manage only its own organiser's events.")
+  /// 403 unless the policy lets this token do `action` on `target`.
+  func require(_ action: Action, _ target: Target) throws(Problem) {
+    guard Policy.may(subject, action, target) else {
+      switch action {
+      case .publish, .returnForChanges, .office:
+        throw Problem.forbidden("Only an admin token may do this.")
+      default:
+        throw Problem.forbidden("This token may manage only its own organiser's events.")
+      }
     }
   }
 
+  /// An organiser token may create and change events only for its own organiser.
+  func requireOrganiser(_ organiserID: UUID) throws(Problem) {
+    try require(.edit, .organiser(organiserID))
+  }
+
+  /// Whether the token may see this event when it is not public.
   func mayRead(_ event: Event) -> Bool {
-    isAdmin || token.organiserID == event.organiserID
+    Policy.may(subject, .readPrivate, .event(event))
   }
 }
 

@@ -77,13 +77,15 @@ struct Route: Sendable {
       hiddenFromCrawlers: secret, handler: handler)
   }
 
-  /// An HTML page, or what a page needs (its stylesheet).
+  /// An HTML page, or what a page needs (its stylesheet); someone's own pages (the account
+  /// pages) are kept from crawlers.
   static func page(
-    _ method: Method, _ path: String, secret: Bool = false, _ handler: @escaping Handler
+    _ method: Method, _ path: String, secret: Bool = false, hiddenFromCrawlers: Bool = false,
+    _ handler: @escaping Handler
   ) -> Route {
     Route(
-      method: method, path: path, face: .page, secret: secret, hiddenFromCrawlers: false,
-      handler: handler)
+      method: method, path: path, face: .page, secret: secret,
+      hiddenFromCrawlers: hiddenFromCrawlers, handler: handler)
   }
 
   private init(

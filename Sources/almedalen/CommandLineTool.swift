@@ -22,6 +22,8 @@ struct CommandLineTool {
       token create --role organiser --organiser ID --name NAME
       token revoke --name NAME                  the token stops working at once
       token list                                names, roles, last use (never secrets)
+      user create --office --email E --name N   a programme-office account; mails E an
+                                                invitation to choose a password (the outbox)
       privacy export --email E                  print what is kept about E, as JSON
       privacy erase --email E                   erase E's name, email and calendar links
       privacy retention [--days N]              erase attendee data of editions that ended
@@ -49,6 +51,8 @@ struct CommandLineTool {
       try seed(rest)
     case "token":
       try token(rest)
+    case "user":
+      try user(rest)
     case "privacy":
       try privacy(rest)
     case "mail":
@@ -177,6 +181,41 @@ struct CommandLineTool {
     }
   }
 
+  /// `user create --office --email E --name N`: the first office account can exist only
+  /// this way. It has no password until the invitation mailed to E is used; an address that
+  /// has an account already becomes an office account and gets a new invitation.
+  func user(_ arguments: [String]) throws {
+    guard arguments.first == "create" else { throw UsageError("user what? create") }
+    var rest = Array(arguments.dropFirst())
+    guard let office = rest.firstIndex(of: "--office") else {
+      throw UsageError("user create needs --office (organisers register or are invited)")
+    }
+    rest.remove(at: office)
+    var options = try Options(rest, allowed: ["--email", "--name"])
+    guard let email = options.string("--email"), !email.isEmpty else {
+      throw UsageError("user create needs --email")
+    }
+    guard let name = options.string("--name"), !name.isEmpty else {
+      throw UsageError("user create needs --name")
+    }
+    try options.done()
+    let accounts = try store().accounts
+    let user: User
+    if let existing = try accounts.user(email: email) {
+      user = try accounts.setOffice(existing.id, true)
+    } else {
+      do {
+        user = try accounts.createUser(email: email, name: name, office: true)
+      } catch StoreError.invalid(let validation) {
+        throw UsageError(
+          validation.problems.map { "--\($0.field): \($0.message)" }.joined(separator: "; "))
+      }
+    }
+    _ = try accounts.invite(email: user.email, name: user.name, organiserID: nil, role: nil)
+    Log.info("user created", ["id": user.id.uuidString.lowercased(), "office": "true"])
+    print(user.id.uuidString.lowercased())
+  }
+
   func privacy(_ arguments: [String]) throws {
     guard let what = arguments.first else {
       throw UsageError("privacy what? export, erase or retention")
@@ -250,8 +289,12 @@ struct CommandLineTool {
       linksPerAddress: try setting("ALMEDALEN_MAILS_PER_ADDRESS", 5),
       linksPerAddressTotal: try setting("ALMEDALEN_MAILS_PER_ADDRESS_TOTAL", 20))
     let retentionDays = try setting("ALMEDALEN_RETENTION_DAYS", 30)
+    let sessions = SessionSettings(
+      idleTimeout: max(1, try setting("ALMEDALEN_SESSION_IDLE_MINUTES", 30)) * 60,
+      lifetime: max(1, try setting("ALMEDALEN_SESSION_HOURS", 12)) * 3600)
     let application = Application(
-      store: store, feeds: FeedSettings(baseURL: publicURL), registrations: registrations)
+      store: store, feeds: FeedSettings(baseURL: publicURL), registrations: registrations,
+      sessions: sessions)
     let retention = RetentionJob(store: store, days: retentionDays)
     retention.start()
     defer { retention.stop() }
