@@ -202,6 +202,9 @@ protocol WireInput: Sendable {
 struct BodyReader<Body: WireInput>: Sendable {
   let context: RequestContext
   let wire: InputObject<Body>
+  /// An object already read (a page's form turned into the API's body), instead of the
+  /// request's JSON body: the same fields, rules and problem paths.
+  var given: [String: JSONValue]? = nil
 
   /// The body: 415, 400, or 422 with every problem at once.
   func read() throws(Problem) -> Body {
@@ -214,7 +217,8 @@ struct BodyReader<Body: WireInput>: Sendable {
   /// The body and the object it was read from, its problems left in `input` for a handler
   /// that has more rules to add before answering.
   func read(_ input: inout JSONInput) throws(Problem) -> (Body, [String: JSONValue]) {
-    let object = try context.jsonBody()
+    let object: [String: JSONValue]
+    if let given { object = given } else { object = try context.jsonBody() }
     var body = Body()
     wire.read(object, into: &body, &input)
     return (body, object)
