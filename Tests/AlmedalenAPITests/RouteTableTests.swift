@@ -102,7 +102,9 @@ import Testing
   @Test func robotsKeepsCrawlersFromHiddenRoutesAndOnlyThose() throws {
     let text = String(decoding: Application.robots, as: UTF8.self)
     #expect(
-      text == "User-agent: *\nDisallow: /account/\nDisallow: /api/\nDisallow: /feeds/attendee/\n")
+      text
+        == "User-agent: *\nDisallow: /account/\nDisallow: /api/\nDisallow: /backoffice/\n"
+        + "Disallow: /feeds/attendee/\n")
     let disallowed = Application.router.disallowedPrefixes
     for route in routes {
       let covered = disallowed.contains { (route.path + "/").hasPrefix($0) }
@@ -130,5 +132,44 @@ import Testing
       to: try Request(method: "GET", target: "/feeds/events/nope.ics"))
     #expect(api.status == 404)
     #expect(api.headers["Content-Type"] == "application/problem+json")
+  }
+
+  /// The backoffice (issue 14): pages kept from crawlers; without a session every GET is
+  /// sent to the sign-in, and every POST without the form token is refused, before the
+  /// store is asked anything.
+  @Test func backofficeRoutesAreHiddenPagesThatNeedASessionAndTheFormToken() throws {
+    let backoffice = routes.filter { $0.path == "/backoffice" || $0.path.hasPrefix("/backoffice/") }
+    #expect(
+      Set(backoffice.map { "\($0.method.rawValue) \($0.path)" }) == [
+        "GET /backoffice", "GET /backoffice/organisations/{id}/events",
+        "GET /backoffice/organisations/{id}/events/new",
+        "POST /backoffice/organisations/{id}/events/new", "GET /backoffice/events/{id}",
+        "POST /backoffice/events/{id}", "GET /backoffice/office/review",
+        "POST /backoffice/office/review/{id}/approve",
+        "POST /backoffice/office/review/{id}/return",
+      ])
+    let application = Application(
+      store: FestivalStore(
+        pool: ConnectionPool(
+          conninfo: "host=/nonexistent/almedalen-route-test dbname=none connect_timeout=1",
+          maxConnections: 1)))
+    for route in backoffice {
+      #expect(route.isPage && route.hiddenFromCrawlers && !route.secret, "\(route.path)")
+      let target = self.target(route, UUID().uuidString.lowercased())
+      let post = route.method == .post
+      let headers: HTTPHeaders =
+        post ? ["Content-Type": "application/x-www-form-urlencoded"] : [:]
+      let reply = try application.respond(
+        to: try Request(
+          method: route.method.rawValue, target: target, headers: headers,
+          body: post ? Array("title=x".utf8) : []))
+      if route.method == .get {
+        #expect(reply.status == 303, "\(target)")
+        #expect(reply.headers["Location"] == "/account/sign-in", "\(target)")
+        #expect(reply.headers["Cache-Control"] == "no-store", "\(target)")
+      } else {
+        #expect(reply.status == 403, "\(target)")
+      }
+    }
   }
 }
