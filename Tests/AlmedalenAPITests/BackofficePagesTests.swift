@@ -217,9 +217,9 @@ import Testing
       #expect(event.status == .published)
       let history = try store.events.history(id)
       #expect(history.contains { $0.actor == "user:kansliet@almedalsveckan.test" })
-      let public_ = try Browser(fixture).get("/events/" + id.uuidString.lowercased())
-      #expect(public_.status == 200)
-      #expect(public_.text.contains("Vården i fokus"))
+      let publicPage = try Browser(fixture).get("/events/" + id.uuidString.lowercased())
+      #expect(publicPage.status == 200)
+      #expect(publicPage.text.contains("Vården i fokus"))
     }
   }
 }
