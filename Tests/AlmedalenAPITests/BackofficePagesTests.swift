@@ -222,4 +222,45 @@ import Testing
       #expect(publicPage.text.contains("Vården i fokus"))
     }
   }
+
+  @Test func theOverviewWarnsOfAClashAndTheOfficeCannotApproveOverAPublishedOne() throws {
+    try withAccountFixture("bo_clash") { fixture in
+      let setting = try Setting(fixture)
+      let store = fixture.store
+      let venue = fixture.festival.venue
+      // B's published seminar at A's draft's venue and time.
+      let taken = try store.events.create(
+        .make(
+          title: "B:s publicerade seminarium", day: 23, hour: 10, venueID: venue.id,
+          organiserID: setting.b.id, capacity: 40, registrationOpen: true))
+      _ = try store.events.publish(taken.id)
+      let editor = try setting.signedIn("redaktor@a.test")
+      let overview = try editor.get(BackofficePaths.overview(setting.a.id))
+      #expect(overview.status == 200)
+      #expect(overview.text.contains("B:s publicerade seminarium"), "the other event is named")
+      #expect(overview.text.contains(venue.name))
+      #expect(
+        !overview.text.contains(BackofficePaths.event(taken.id)),
+        "no link to a form A may not open")
+      #expect(try editor.get(BackofficePaths.event(taken.id)).status == 404)
+
+      try store.events.submit(setting.aDraft.id)
+      let office = try setting.office()
+      let queue = try office.get(BackofficePaths.reviewQueue)
+      #expect(queue.text.contains("Kan inte publiceras"))
+      let refused = try office.post(BackofficePaths.approve(setting.aDraft.id))
+      #expect(refused.status == 409, "\(refused)")
+      #expect(refused.text.contains("Platsen är redan bokad"))
+      #expect(try store.events.get(setting.aDraft.id).status == .submitted)
+
+      // Returned with a reason, the organiser sees it on the form.
+      let returned = try office.post(
+        BackofficePaths.returnEvent(setting.aDraft.id), ["reason": "Välj en annan plats."])
+      #expect(returned.status == 303, "\(returned)")
+      #expect(try store.events.get(setting.aDraft.id).status == .returned)
+      let form = try editor.get(BackofficePaths.event(setting.aDraft.id))
+      #expect(form.text.contains("Välj en annan plats."))
+      #expect(form.text.contains("Skicka in för granskning"))
+    }
+  }
 }
