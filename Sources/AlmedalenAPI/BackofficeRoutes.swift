@@ -330,8 +330,32 @@ enum BackofficeRoutes {
         .items.map { BackofficeFrame.Organisation(id: $0.id, name: $0.name) }
     case "add_panel":
       model.values.panels.append(BackofficePanelValues())
-    default:
+    case "add_person":
+      let form = parsed.form
+      if let text = form["add_person_id"], let id = UUID(uuidString: text),
+        let person = try? c.store.people.get(id)
+      {
+        model.values.participants.append(
+          participant(person, form, role: "add_role", panel: "add_panel", prefix: "add_"))
+      }
+    case "new_person":
+      let form = parsed.form
+      let name = (form["new_person_name"] ?? "").trimmingCharacters(in: .whitespaces)
+      do {
+        let person = try c.store.people.create(Person(name: name))
+        model.values.participants.append(
+          participant(person, form, role: "new_role", panel: "new_panel", prefix: "new_person_"))
+      } catch let validation as ValidationError {
+        model.problems = validation.problems.map {
+          FieldProblem(field: "new_person_" + $0.field, message: $0.message)
+        }
+        return page(c, 422, Pages.backofficeEventForm(model, PageRoutes.context(c)))
+      }
+    case "save", "submit":
       return nil
+    default:
+      // A button this route does not know saves nothing.
+      break
     }
     return page(c, 200, Pages.backofficeEventForm(model, PageRoutes.context(c)))
   }
@@ -349,6 +373,18 @@ enum BackofficeRoutes {
       }
     }
     return values
+  }
+
+  /// A participant row for `person`, with the role, panel, title and organisation the form's
+  /// "add" fields chose.
+  static func participant(
+    _ person: Person, _ form: URLEncodedForm, role: String, panel: String, prefix: String
+  ) -> BackofficeParticipantValues {
+    BackofficeParticipantValues(
+      personID: person.id, name: person.name,
+      role: ParticipantRole(rawValue: form[role] ?? "") ?? .panelist,
+      panel: Int(form[panel] ?? ""), title: form[prefix + "title"] ?? "",
+      organisation: form[prefix + "organisation"] ?? "")
   }
 
   // MARK: The office

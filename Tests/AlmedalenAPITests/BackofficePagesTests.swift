@@ -263,4 +263,48 @@ import Testing
       #expect(form.text.contains("Skicka in för granskning"))
     }
   }
+
+  @Test func thePersonSearchAndAddButtonsSaveNothingUntilSaveIsPressed() throws {
+    try withAccountFixture("bo_people") { fixture in
+      let setting = try Setting(fixture)
+      let store = fixture.store
+      let person = try store.people.create(Visby.hansFolkesson)
+      let editor = try setting.signedIn("redaktor@a.test")
+      let path = BackofficePaths.event(setting.aDraft.id)
+      let version = setting.aDraft.version
+      var search = fields(setting, title: "Med panel", version: version, intent: "search_person")
+      search["person_q"] = "Folkesson"
+      let found = try editor.post(path, search)
+      #expect(found.status == 200, "\(found)")
+      #expect(found.text.contains("Hans Folkesson"))
+      var add = fields(setting, title: "Med panel", version: version, intent: "add_person")
+      add["add_person_id"] = person.id.uuidString.lowercased()
+      add["add_role"] = "moderator"
+      add["add_title"] = "moderator för dagen"
+      let added = try editor.post(path, add)
+      #expect(added.status == 200, "\(added)")
+      #expect(added.text.contains("name=\"participants[0].person_id\""))
+      #expect(try store.events.get(setting.aDraft.id).details.title == "A:s utkast om vården")
+
+      var save = fields(setting, title: "Med panel", version: version)
+      save["participants[0].person_id"] = person.id.uuidString.lowercased()
+      save["participants[0].role"] = "moderator"
+      save["participants[0].title"] = "moderator för dagen"
+      let saved = try editor.post(path, save)
+      #expect(saved.status == 303, "\(saved)")
+      let event = try store.events.get(setting.aDraft.id)
+      #expect(event.details.title == "Med panel")
+      #expect(event.details.participants.map(\.personID) == [person.id])
+      #expect(event.details.participants.first?.role == .moderator)
+      #expect(event.details.participants.first?.title == "moderator för dagen")
+
+      // An unknown person: the API's rule, at the API's path.
+      save["participants[0].person_id"] = UUID().uuidString.lowercased()
+      save["version"] = String(event.version)
+      let unknown = try editor.post(path, save)
+      #expect(unknown.status == 422, "\(unknown)")
+      #expect(
+        try store.events.get(setting.aDraft.id).details.participants.map(\.personID) == [person.id])
+    }
+  }
 }
