@@ -307,4 +307,41 @@ import Testing
         try store.events.get(setting.aDraft.id).details.participants.map(\.personID) == [person.id])
     }
   }
+
+  @Test func theStartPageChoosesAndAHostileTitleStaysText() throws {
+    try withAccountFixture("bo_start") { fixture in
+      let setting = try Setting(fixture)
+      let store = fixture.store
+      let both = try fixture.user("bada@ab.test", organiser: setting.a.id, role: .editor)
+      try store.accounts.setMembership(userID: both.id, organiserID: setting.b.id, role: .owner)
+      let browser = try setting.signedIn(both.email)
+      let choice = try browser.get("/backoffice")
+      #expect(choice.status == 200, "\(choice)")
+      #expect(choice.text.contains(BackofficePaths.overview(setting.a.id)))
+      #expect(choice.text.contains(BackofficePaths.overview(setting.b.id)))
+
+      // An office account that has not given its second factor gets nowhere yet.
+      let office = try fixture.user("ny@almedalsveckan.test", office: true)
+      let halfway = try setting.signedIn(office.email)
+      let sent = try halfway.get("/backoffice")
+      #expect(sent.status == 303)
+      #expect(sent.header("Location") == "/account/security")
+      #expect(
+        try halfway.get(BackofficePaths.reviewQueue).header("Location") == "/account/security")
+
+      let hostile = "<script>alert(1)</script>&\"'"
+      var details = setting.aDraft.details
+      details.title = hostile
+      _ = try store.events.update(
+        setting.aDraft.id, expectedVersion: setting.aDraft.version, with: details)
+      for path in [
+        BackofficePaths.overview(setting.a.id), BackofficePaths.event(setting.aDraft.id),
+      ] {
+        let reply = try browser.get(path)
+        #expect(reply.status == 200, "\(path)")
+        #expect(!reply.text.contains("<script>"), "\(path)")
+        #expect(reply.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "\(path)")
+      }
+    }
+  }
 }
