@@ -19,6 +19,8 @@ enum BackofficeRoutes {
     .backoffice(.post, "/backoffice/organisations/{id}/events/new") { try createEvent($0) },
     .backoffice(.get, "/backoffice/events/{id}") { try eventForm($0) },
     .backoffice(.post, "/backoffice/events/{id}") { try saveEvent($0) },
+    .backoffice(.post, "/backoffice/events/{id}/cancel") { try cancelEvent($0) },
+    .backoffice(.post, "/backoffice/events/{id}/delete") { try deleteEvent($0) },
     .backoffice(.get, "/backoffice/office/review") { try review($0) },
     .backoffice(.post, "/backoffice/office/review/{id}/approve") { try approve($0) },
     .backoffice(.post, "/backoffice/office/review/{id}/return") { try returnEvent($0) },
@@ -229,7 +231,8 @@ enum BackofficeRoutes {
       canSubmit: (status == .draft || status == .returned)
         && Policy.may(actor, .submit, .event(event)),
       canCancel: status == .published && Policy.may(actor, .cancel, .event(event)),
-      canDelete: !status.isPublic && Policy.may(actor, .delete, .event(event)))
+      canDelete: !status.isPublic && Policy.may(actor, .delete, .event(event)),
+      cutoffAt: (try? c.store.editions.get(event.editionID))?.cutoffAt)
   }
 
   static func eventForm(_ c: RequestContext) throws -> Response {
@@ -241,6 +244,41 @@ enum BackofficeRoutes {
     let event = try editable(c, .session(signedIn))
     let model = try formModel(c, signedIn, event, notice: notice(c))
     return page(c, 200, Pages.backofficeEventForm(model, PageRoutes.context(c)))
+  }
+
+  /// "Ställ in": a published event stays in the programme, marked cancelled.
+  static func cancelEvent(_ c: RequestContext) throws -> Response {
+    _ = try PageRoutes.checkedForm(c)
+    let signedIn: SessionStore.SignedIn
+    switch try session(c) {
+    case .failure(let redirect): return AccountRoutes.redirect(c, redirect.location)
+    case .success(let found): signedIn = found
+    }
+    let actor = Actor.session(signedIn)
+    let event = try editable(c, actor)
+    guard event.status == .published, Policy.may(actor, .cancel, .event(event)) else {
+      throw PageRoutes.PageNotFound()
+    }
+    _ = try c.store.events.cancel(event.id, actor: actor.historyName, userID: signedIn.user.id)
+    return AccountRoutes.redirect(c, BackofficePaths.event(event.id) + "?done=cancelled")
+  }
+
+  /// "Radera utkastet": an event that was never public goes; the schema refuses after the
+  /// edition's cut-off (shown as the error page's 409).
+  static func deleteEvent(_ c: RequestContext) throws -> Response {
+    _ = try PageRoutes.checkedForm(c)
+    let signedIn: SessionStore.SignedIn
+    switch try session(c) {
+    case .failure(let redirect): return AccountRoutes.redirect(c, redirect.location)
+    case .success(let found): signedIn = found
+    }
+    let actor = Actor.session(signedIn)
+    let event = try editable(c, actor)
+    guard !event.status.isPublic, Policy.may(actor, .delete, .event(event)) else {
+      throw PageRoutes.PageNotFound()
+    }
+    try c.store.events.deleteDraft(event.id)
+    return AccountRoutes.redirect(c, BackofficePaths.overview(event.organiserID) + "?done=deleted")
   }
 
   /// Save (and, with `intent=submit`, send to review), guarded by the form's `version`: a
@@ -513,6 +551,8 @@ enum BackofficeRoutes {
     case "submitted": "Evenemanget är inskickat för granskning."
     case "approved": "Evenemanget är godkänt och publicerat."
     case "returned": "Evenemanget är skickat tillbaka till arrangören."
+    case "cancelled": "Evenemanget är inställt."
+    case "deleted": "Utkastet är raderat."
     default: nil
     }
   }

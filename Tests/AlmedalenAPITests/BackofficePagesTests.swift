@@ -220,6 +220,21 @@ import Testing
       let publicPage = try Browser(fixture).get("/events/" + id.uuidString.lowercased())
       #expect(publicPage.status == 200)
       #expect(publicPage.text.contains("Vården i fokus"))
+
+      // Published: the editor may cancel it (it stays, marked), not delete it.
+      #expect(try editor.post(BackofficePaths.deleteEvent(id)).status == 404)
+      let cancelled = try editor.post(BackofficePaths.cancelEvent(id))
+      #expect(cancelled.status == 303, "\(cancelled)")
+      #expect(try store.events.get(id).status == .cancelled)
+      // B's draft: not A's to delete; A's own new draft is.
+      #expect(try editor.post(BackofficePaths.deleteEvent(setting.bDraft.id)).status == 404)
+      let draft = try store.events.create(fixture.festival.details(title: "Slängs", hour: 18))
+      let deleted = try editor.post(BackofficePaths.deleteEvent(draft.id))
+      #expect(deleted.status == 303, "\(deleted)")
+      #expect(
+        deleted.header("Location") == BackofficePaths.overview(setting.a.id) + "?done=deleted")
+      #expect(throws: StoreError.self) { try store.events.get(draft.id) }
+      #expect(try store.events.get(setting.bDraft.id).status == .draft)
     }
   }
 

@@ -144,7 +144,8 @@ import Testing
         "GET /backoffice", "GET /backoffice/organisations/{id}/events",
         "GET /backoffice/organisations/{id}/events/new",
         "POST /backoffice/organisations/{id}/events/new", "GET /backoffice/events/{id}",
-        "POST /backoffice/events/{id}", "GET /backoffice/office/review",
+        "POST /backoffice/events/{id}", "POST /backoffice/events/{id}/cancel",
+        "POST /backoffice/events/{id}/delete", "GET /backoffice/office/review",
         "POST /backoffice/office/review/{id}/approve",
         "POST /backoffice/office/review/{id}/return",
       ])
