@@ -20,6 +20,9 @@ enum BackofficeRoutes {
     .backoffice(.get, "/backoffice/events/{id}") { try eventForm($0) },
     .backoffice(.post, "/backoffice/events/{id}") { try saveEvent($0) },
     .backoffice(.post, "/backoffice/events/{id}/cancel") { try cancelEvent($0) },
+    .backoffice(.get, "/backoffice/events/{id}/registrations") { try registrations($0) },
+    .backoffice(.get, "/backoffice/events/{id}/registrations.csv") { try registrationsCSV($0) },
+    .backoffice(.get, "/backoffice/events/{id}/history") { try history($0) },
     .backoffice(.post, "/backoffice/events/{id}/delete") { try deleteEvent($0) },
     .backoffice(.get, "/backoffice/office/review") { try review($0) },
     .backoffice(.post, "/backoffice/office/review/{id}/approve") { try approve($0) },
@@ -244,6 +247,77 @@ enum BackofficeRoutes {
     let event = try editable(c, .session(signedIn))
     let model = try formModel(c, signedIn, event, notice: notice(c))
     return page(c, 200, Pages.backofficeEventForm(model, PageRoutes.context(c)))
+  }
+
+  /// The event the path names, when the actor may read its private side (registrations,
+  /// history); else 404.
+  static func readable(_ c: RequestContext, _ actor: Actor) throws -> Event {
+    let id = try PageRoutes.pageID(c)
+    let event = try existing { try c.store.events.get(id) }
+    guard Policy.may(actor, .readPrivate, .event(event)) else { throw PageRoutes.PageNotFound() }
+    return event
+  }
+
+  /// Who comes: the headcount, the confirmed, the waitlist in order, those not yet confirmed.
+  static func registrations(_ c: RequestContext) throws -> Response {
+    let signedIn: SessionStore.SignedIn
+    switch try session(c) {
+    case .failure(let redirect): return AccountRoutes.redirect(c, redirect.location)
+    case .success(let found): signedIn = found
+    }
+    let event = try readable(c, .session(signedIn))
+    let rows = try c.store.registrations.list(eventID: event.id)
+    let counts = try c.store.registrations.counts(eventID: event.id)
+    func attendees(_ status: RegistrationStatus) -> [BackofficeAttendee] {
+      rows.filter { $0.registration.status == status }
+        .sorted { ($0.waitlistPosition ?? 0) < ($1.waitlistPosition ?? 0) }
+        .map {
+          BackofficeAttendee(
+            name: $0.registration.name, email: $0.registration.email,
+            signedUpAt: $0.registration.createdAt)
+        }
+    }
+    let model = BackofficeRegistrationsModel(
+      frame: frame(signedIn),
+      organisation: try existing { try organisation(c, event.organiserID) }, event: event,
+      headcount: BackofficeHeadcount(
+        confirmed: counts[.confirmed] ?? 0, waitlisted: counts[.waitlisted] ?? 0,
+        pending: counts[.pending] ?? 0, capacity: event.details.capacity),
+      confirmed: attendees(.confirmed), waitlist: attendees(.waitlisted),
+      pending: attendees(.pending))
+    return page(c, 200, Pages.backofficeRegistrations(model, PageRoutes.context(c)))
+  }
+
+  /// The same list for Excel, as the API's `text/csv` gives it.
+  static func registrationsCSV(_ c: RequestContext) throws -> Response {
+    let signedIn: SessionStore.SignedIn
+    switch try session(c) {
+    case .failure(let redirect): return AccountRoutes.redirect(c, redirect.location)
+    case .success(let found): signedIn = found
+    }
+    let event = try readable(c, .session(signedIn))
+    let rows = try c.store.registrations.list(eventID: event.id)
+    return Response(
+      headers: [
+        "Content-Type": "text/csv; charset=utf-8; header=present",
+        "Content-Disposition": "attachment; filename=\"anmalningar.csv\"",
+        "Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex",
+      ], body: RegistrationCSV.bytes(rows), compressible: true)
+  }
+
+  /// The event's audit trail, naming the users who changed it.
+  static func history(_ c: RequestContext) throws -> Response {
+    let signedIn: SessionStore.SignedIn
+    switch try session(c) {
+    case .failure(let redirect): return AccountRoutes.redirect(c, redirect.location)
+    case .success(let found): signedIn = found
+    }
+    let event = try readable(c, .session(signedIn))
+    let model = BackofficeHistoryModel(
+      frame: frame(signedIn),
+      organisation: try existing { try organisation(c, event.organiserID) }, event: event,
+      changes: try c.store.events.history(event.id))
+    return page(c, 200, Pages.backofficeHistory(model, PageRoutes.context(c)))
   }
 
   /// "Ställ in": a published event stays in the programme, marked cancelled.

@@ -217,6 +217,10 @@ import Testing
       #expect(event.status == .published)
       let history = try store.events.history(id)
       #expect(history.contains { $0.actor == "user:kansliet@almedalsveckan.test" })
+      let trail = try editor.get(BackofficePaths.history(id))
+      #expect(trail.status == 200, "\(trail)")
+      #expect(trail.text.contains("Namn kansliet@almedalsveckan.test"), "the office user is named")
+      #expect(try editor.get(BackofficePaths.history(setting.bDraft.id)).status == 404)
       let publicPage = try Browser(fixture).get("/events/" + id.uuidString.lowercased())
       #expect(publicPage.status == 200)
       #expect(publicPage.text.contains("Vården i fokus"))
@@ -249,6 +253,17 @@ import Testing
           title: "B:s publicerade seminarium", day: 23, hour: 10, venueID: venue.id,
           organiserID: setting.b.id, capacity: 40, registrationOpen: true))
       _ = try store.events.publish(taken.id)
+      _ = try store.registrations.register(
+        eventID: taken.id, name: "Anna Andersson", email: "anna@example.test",
+        at: Visby.at(day: 20, 12))
+      let b = try setting.signedIn("redaktor@b.test")
+      let list = try b.get(BackofficePaths.registrations(taken.id))
+      #expect(list.status == 200, "\(list)")
+      #expect(list.text.contains("Anna Andersson"))
+      let csv = try b.get(BackofficePaths.registrationsCSV(taken.id))
+      #expect(csv.status == 200)
+      #expect(csv.header("Content-Type")?.hasPrefix("text/csv") == true)
+      #expect(csv.text.contains("Anna Andersson;anna@example.test"))
       let editor = try setting.signedIn("redaktor@a.test")
       let overview = try editor.get(BackofficePaths.overview(setting.a.id))
       #expect(overview.status == 200)
@@ -258,6 +273,8 @@ import Testing
         !overview.text.contains(BackofficePaths.event(taken.id)),
         "no link to a form A may not open")
       #expect(try editor.get(BackofficePaths.event(taken.id)).status == 404)
+      #expect(try editor.get(BackofficePaths.registrations(taken.id)).status == 404)
+      #expect(try editor.get(BackofficePaths.registrationsCSV(taken.id)).status == 404)
 
       try store.events.submit(setting.aDraft.id)
       let office = try setting.office()

@@ -145,7 +145,9 @@ import Testing
         "GET /backoffice/organisations/{id}/events/new",
         "POST /backoffice/organisations/{id}/events/new", "GET /backoffice/events/{id}",
         "POST /backoffice/events/{id}", "POST /backoffice/events/{id}/cancel",
-        "POST /backoffice/events/{id}/delete", "GET /backoffice/office/review",
+        "POST /backoffice/events/{id}/delete", "GET /backoffice/events/{id}/registrations",
+        "GET /backoffice/events/{id}/registrations.csv", "GET /backoffice/events/{id}/history",
+        "GET /backoffice/office/review",
         "POST /backoffice/office/review/{id}/approve",
         "POST /backoffice/office/review/{id}/return",
       ])
