@@ -176,6 +176,13 @@ import Testing
       #expect(stale.text.contains("name=\"version\" value=\"\(changed.version)\""))
       #expect(try store.events.get(setting.aDraft.id).details.title == "Kollegans rubrik")
 
+      // From another site, with the right token: refused, nothing saved.
+      let forged = try editor.post(
+        path, fields(setting, title: "Från en annan sajt", version: changed.version),
+        origin: "https://evil.test")
+      #expect(forged.status == 403)
+      #expect(try store.events.get(setting.aDraft.id).details.title == "Kollegans rubrik")
+
       // Sent again with the version the page now carries, it saves.
       let saved = try editor.post(
         path, fields(setting, title: "Min rubrik", version: changed.version))
