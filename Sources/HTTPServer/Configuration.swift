@@ -27,6 +27,12 @@ public struct Configuration: Sendable {
   public var maxQueuedRequests: Int
   /// How long shutdown waits for requests in flight.
   public var shutdownGracePeriod: Duration
+  /// After a refusal (413, 431, 400…) the server stops writing, then reads and drops what
+  /// the client is still sending, for at most this long and this many bytes, before it
+  /// closes: closing with unread input would reset the connection and lose the answer
+  /// (RFC 9112 §9.6, "lingering close").
+  public var lingerTime: Duration = .seconds(5)
+  public var lingerBytes: Int = 8 * 1024 * 1024
   /// Responses smaller than this are not worth compressing; the default is `Gzip.minimumBytes`,
   /// the threshold handlers that cache gzip use too.
   public var minimumCompressionBytes: Int

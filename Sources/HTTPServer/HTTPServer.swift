@@ -146,7 +146,11 @@ public final class HTTPServer: @unchecked Sendable {
       }
       if now >= nextSweep {
         for connection in Array(connections.values) {
-          perform(connection.machine.tick(now: now), on: connection)
+          if let deadline = connection.lingerDeadline {
+            if now >= deadline { close(connection) }
+          } else {
+            perform(connection.machine.tick(now: now), on: connection)
+          }
         }
         nextSweep = now + .milliseconds(200)
       }
@@ -207,6 +211,10 @@ public final class HTTPServer: @unchecked Sendable {
   // MARK: Connections
 
   private func handle(_ connection: Connection, flags: UInt32) {
+    if connection.refused && flags & EPOLLOUT.rawValue == 0 {
+      discardInput(connection)
+      return
+    }
     if flags & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 && connection.machine.phase != .writing
     {
       close(connection)
@@ -258,7 +266,7 @@ public final class HTTPServer: @unchecked Sendable {
       case .handlerTimedOut:
         log(LogLine(.warning, "handler_timeout", [("remote", connection.remote)]))
       case .close:
-        close(connection)
+        if connection.refused { linger(connection) } else { close(connection) }
       }
     }
     guard isOpen(connection) else { return }
@@ -399,8 +407,9 @@ public final class HTTPServer: @unchecked Sendable {
         method: refusal.method ?? "-", path: "-", status: error.status, bytes: 0,
         microseconds: now.microseconds(since: refusal.started), id: id, remote: connection.remote
       ).adding([("reason", error.reason)]))
-    // Do not read what follows a request that cannot be framed.
-    _ = Glibc.shutdown(connection.fd, Int32(SHUT_RD))
+    // What follows a request that cannot be framed is never parsed: from here on input is
+    // read only to be dropped.
+    connection.refused = true
     writeOut(
       refusalBytes(error, requestID: id, isHead: refusal.method == "HEAD"), to: connection)
   }
@@ -428,6 +437,35 @@ public final class HTTPServer: @unchecked Sendable {
   private func addHeadersOfEveryAnswer(_ response: inout Response) {
     for (name, value) in configuration.responseHeaders where !response.headers.contains(name) {
       response.headers.add(name, value)
+    }
+  }
+
+  /// The refusal went out: the server half-closes, so the client reads the answer and end of
+  /// stream, and drops what the client still sends until it closes too, or the time or bytes
+  /// allowed run out (RFC 9112 §9.6).
+  private func linger(_ connection: Connection) {
+    guard isOpen(connection), connection.lingerDeadline == nil else { return }
+    _ = Glibc.shutdown(connection.fd, Int32(SHUT_WR))
+    connection.lingerDeadline = now + configuration.lingerTime
+    setInterest(connection, EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+    discardInput(connection)
+  }
+
+  /// Reads and drops input after a refusal; closes at the client's end of stream, an error,
+  /// or once `lingerBytes` have been dropped.
+  private func discardInput(_ connection: Connection) {
+    while isOpen(connection) {
+      let count = readBuffer.withUnsafeMutableBytes {
+        recv(connection.fd, $0.baseAddress, $0.count, 0)
+      }
+      if count > 0 {
+        connection.discarded += count
+        if connection.discarded > configuration.lingerBytes { close(connection) }
+      } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+        return
+      } else {
+        close(connection)
+      }
     }
   }
 
@@ -495,6 +533,11 @@ final class Connection {
   var output: [UInt8] = []
   var outputOffset = 0
   var interest: UInt32 = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+  /// A refusal is going out or went out: input is only dropped from now on.
+  var refused = false
+  var discarded = 0
+  /// Set once the refusal is written and the server lingers before closing.
+  var lingerDeadline: MonotonicInstant?
 
   init(fd: Int32, id: UInt64, remote: String, machine: HTTPConnection) {
     self.fd = fd

@@ -93,6 +93,50 @@ import Testing
     }
   }
 
+  /// A client that goes on sending a body the server refused still reads the answer: the
+  /// server half-closes and drops the rest instead of resetting the connection, within its
+  /// time and byte bounds (RFC 9112 §9.6).
+  @Test func aRefusedBodyThatKeepsComingStillGetsItsAnswer() throws {
+    try withHTTPTestServer(testConfiguration { $0.maxBodyBytes = 1000 }) { server in
+      for _ in 0..<5 {
+        let client = try WireClient(port: server.port)
+        try client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n")
+        // The server has answered 413 before most of this arrives.
+        pause(.milliseconds(50))
+        for _ in 0..<(3_000_000 / 65_536) {
+          try client.send([UInt8](repeating: 32, count: 65_536))
+        }
+        let response = try client.readResponse(timeout: .seconds(4))
+        Self.expectProblem(response, 413)
+        #expect(client.waitForClose(), "the connection stayed open")
+      }
+    }
+  }
+
+  /// The lingering is bounded: a client that never stops sending is cut off after
+  /// `lingerBytes`.
+  @Test func lingeringStopsAfterItsBytes() throws {
+    try withHTTPTestServer(
+      testConfiguration {
+        $0.maxBodyBytes = 1000
+        $0.lingerBytes = 256 * 1024
+      }
+    ) { server in
+      let client = try WireClient(port: server.port)
+      try client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
+      var cutOff = false
+      for _ in 0..<(64 * 1024 * 1024 / 65_536) {
+        do {
+          try client.send([UInt8](repeating: 32, count: 65_536))
+        } catch {
+          cutOff = true
+          break
+        }
+      }
+      #expect(cutOff, "the server read 64 MiB after its refusal")
+    }
+  }
+
   @Test func aStalledHeadGetsA408Problem() throws {
     try withHTTPTestServer(
       testConfiguration {
