@@ -884,7 +884,7 @@ enum AccountRoutes {
 }
 
 extension Route {
-  /// A page of someone's own: not for crawlers (robots.txt says `Disallow: /account/`).
+  /// A page of someone's own: not for crawlers (robots.txt says `Disallow: /account`).
   static func account(
     _ method: Method, _ path: String, secret: Bool = false, _ handler: @escaping Handler
   ) -> Route {

@@ -104,8 +104,21 @@ struct Router: Sendable {
         .first { prefix in
           !routes.contains { !$0.hiddenFromCrawlers && ($0.path + "/").hasPrefix(prefix) }
         }
-      // With every prefix shared by a readable route, the route's own path.
-      prefixes.insert(free ?? route.path)
+      guard let free else {
+        // With every prefix shared by a readable route, the route's own path.
+        prefixes.insert(route.path)
+        continue
+      }
+      // `/backoffice/` does not cover `/backoffice` itself: without its slash the prefix
+      // does, when no readable route starts with it either.
+      if !route.path.hasPrefix(free) {
+        let bare = String(free.dropLast())
+        let shared = routes.contains { !$0.hiddenFromCrawlers && $0.path.hasPrefix(bare) }
+        prefixes.insert(shared ? route.path : bare)
+        if shared { prefixes.insert(free) }
+      } else {
+        prefixes.insert(free)
+      }
     }
     // A prefix inside another says nothing more.
     return prefixes.filter { prefix in

@@ -93,6 +93,42 @@ public struct Conflict: Sendable, Hashable {
   public func involves(_ eventID: UUID) -> Bool {
     firstEventID == eventID || secondEventID == eventID
   }
+
+  /// The one Swedish sentence for this conflict, from the finder's own figures (metres, the
+  /// walk and the gap; minutes of the walk rounded up and of the gap down, as `summary`
+  /// rounds them). `who` names the person ("Agnes Andersson", or "Du" on a visitor's own
+  /// programme), `venueName` the venue:
+  ///
+  /// - "Agnes Andersson hinner inte: 714 m, 16 min till fots, 10 min mellan"
+  /// - "Agnes Andersson är bokad samtidigt"
+  /// - "Donners plats har två evenemang samtidigt"
+  public func swedish(who: String?, venueName: String?) -> String {
+    let who = who ?? "En medverkande"
+    switch kind {
+    case .personCannotWalk:
+      var parts: [String] = []
+      if let metres = distanceMetres, metres.isFinite {
+        parts.append(String(Int(metres.rounded())) + " m")
+      }
+      if let walk = walkingTime {
+        parts.append(Self.minutesUp(walk) + " min till fots")
+      }
+      if let gap, gap.isFinite {
+        parts.append(String(Int((max(gap, 0) / 60).rounded(.down))) + " min mellan")
+      }
+      return parts.isEmpty
+        ? who + " hinner inte" : who + " hinner inte: " + parts.joined(separator: ", ")
+    case .personDoubleBooked:
+      return who + " är bokad samtidigt"
+    case .venueDoubleBooked:
+      return (venueName ?? "Platsen") + " har två evenemang samtidigt"
+    }
+  }
+
+  /// Whole minutes, rounded up: a walk of 9 min 10 s needs 10 min.
+  static func minutesUp(_ seconds: TimeInterval) -> String {
+    seconds.isFinite ? String(Int((seconds / 60).rounded(.up))) : "∞"
+  }
 }
 
 /// Finds conflicts in a programme.
@@ -264,7 +300,7 @@ public enum ConflictFinder {
       let summary =
         "\(name(of: person, at: appearances)) has \(Int((gap / 60).rounded(.down))) min between "
         + "“\(first.details.title)” (\(from.name)) and “\(second.details.title)” "
-        + "(\(to.name)), needs \(Self.minutesUp(walk)) min on foot"
+        + "(\(to.name)), needs \(Conflict.minutesUp(walk)) min on foot"
       add(
         Conflict(
           kind: .personCannotWalk, firstEventID: first.id, secondEventID: second.id,
@@ -360,10 +396,6 @@ public enum ConflictFinder {
       let text = FestivalTime.clock(date)
       clocks[date] = text
       return text
-    }
-
-    static func minutesUp(_ seconds: TimeInterval) -> String {
-      seconds.isFinite ? String(Int((seconds / 60).rounded(.up))) : "∞"
     }
   }
 

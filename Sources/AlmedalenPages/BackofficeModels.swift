@@ -137,9 +137,9 @@ public struct BackofficeWarning: Sendable, Hashable {
       otherPath: other.map { BackofficePaths.event($0.id) })
   }
 
-  /// The Swedish sentence (`BackofficeWords.conflict`).
+  /// The Swedish sentence (`Conflict.swedish`, the one wording of every page).
   public var sentence: String {
-    BackofficeWords.conflict(conflict, personName: personName, venueName: venueName)
+    conflict.swedish(who: personName, venueName: venueName)
   }
 }
 

@@ -135,6 +135,8 @@ public enum BackofficeWords {
     "must not be before first_day": "Får inte vara före första dagen.",
     "an edition lasts at most a month": "En upplaga varar högst en månad.",
     "is required": "Måste fyllas i.",
+    "the venue is already booked by a published event":
+      "Platsen är redan bokad av ett publicerat evenemang under den tiden.",
   ]
 
   private static let problemPrefixes: [(String, String)] = [
@@ -145,39 +147,6 @@ public enum BackofficeWords {
     ("must be between ", "Måste vara mellan "),
     ("must lie inside the festival's days, ", "Måste ligga inom festivalens dagar, "),
   ]
-
-  /// The one Swedish sentence for a conflict the API found, from its own figures (metres,
-  /// the walk and the gap as `ConflictFinder` computed them; minutes of the walk rounded up
-  /// and of the gap down, as its English `summary` rounds them):
-  ///
-  /// - "Agnes Andersson hinner inte: 714 m, 16 min till fots, 10 min mellan"
-  /// - "Agnes Andersson är bokad samtidigt"
-  /// - "Donners plats har två evenemang samtidigt"
-  public static func conflict(_ conflict: Conflict, personName: String?, venueName: String?)
-    -> String
-  {
-    switch conflict.kind {
-    case .personCannotWalk:
-      var parts: [String] = []
-      if let metres = conflict.distanceMetres, metres.isFinite {
-        parts.append(String(Int(metres.rounded())) + " m")
-      }
-      if let walk = conflict.walkingTime {
-        parts.append(
-          (walk.isFinite ? String(Int((walk / 60).rounded(.up))) : "∞") + " min till fots")
-      }
-      if let gap = conflict.gap, gap.isFinite {
-        parts.append(String(Int((max(gap, 0) / 60).rounded(.down))) + " min mellan")
-      }
-      let who = personName ?? "En medverkande"
-      return parts.isEmpty
-        ? who + " hinner inte" : who + " hinner inte: " + parts.joined(separator: ", ")
-    case .personDoubleBooked:
-      return (personName ?? "En medverkande") + " är bokad samtidigt"
-    case .venueDoubleBooked:
-      return (venueName ?? "Platsen") + " har två evenemang samtidigt"
-    }
-  }
 
   /// A JSON value of the audit trail as people read it: a string without its quotes and
   /// escapes, `null` as "(tomt)", anything else as it is.

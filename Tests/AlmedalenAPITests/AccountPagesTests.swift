@@ -542,7 +542,7 @@ func element(_ body: String, _ opening: String, _ closing: String) -> String? {
         #expect(reply.header("Referrer-Policy") == "no-referrer", "\(method) \(path)")
         #expect(reply.header("Content-Security-Policy") != nil, "\(method) \(path)")
       }
-      #expect(try anonymous.get("/robots.txt").text.contains("Disallow: /account/\n"))
+      #expect(try anonymous.get("/robots.txt").text.contains("Disallow: /account\n"))
     }
   }
 }

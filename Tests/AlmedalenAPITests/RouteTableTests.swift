@@ -103,11 +103,13 @@ import Testing
     let text = String(decoding: Application.robots, as: UTF8.self)
     #expect(
       text
-        == "User-agent: *\nDisallow: /account/\nDisallow: /api/\nDisallow: /backoffice/\n"
+        == "User-agent: *\nDisallow: /account\nDisallow: /api/\nDisallow: /backoffice\n"
         + "Disallow: /feeds/attendee/\n")
     let disallowed = Application.router.disallowedPrefixes
+    // A crawler matches a Disallow line as a prefix of the path it would fetch
+    // (RFC 9309 §2.2.2): `/backoffice/` would not keep it from `/backoffice`.
     for route in routes {
-      let covered = disallowed.contains { (route.path + "/").hasPrefix($0) }
+      let covered = disallowed.contains { route.path.hasPrefix($0) }
       #expect(covered == route.hiddenFromCrawlers, "\(route.method.rawValue) \(route.path)")
     }
   }

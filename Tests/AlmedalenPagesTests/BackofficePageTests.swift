@@ -148,12 +148,12 @@ import Testing
       kind: .personCannotWalk, firstEventID: Fixtures.uuid(1), secondEventID: Fixtures.uuid(2),
       distanceMetres: 714.4, walkingTime: 15 * 60 + 20, gap: 10 * 60 + 59, summary: "")
     #expect(
-      BackofficeWords.conflict(conflict, personName: "Agnes Andersson", venueName: nil)
+      conflict.swedish(who: "Agnes Andersson", venueName: nil)
         == "Agnes Andersson hinner inte: 714 m, 16 min till fots, 10 min mellan")
     var venue = conflict
     venue.kind = .venueDoubleBooked
     #expect(
-      BackofficeWords.conflict(venue, personName: nil, venueName: "Donners plats")
+      venue.swedish(who: nil, venueName: "Donners plats")
         == "Donners plats har två evenemang samtidigt")
   }
 
