@@ -27,7 +27,7 @@ extension BackofficeRoutes {
       try removeMember($0)
     },
     .backoffice(.post, "/backoffice/organisations/{id}/tokens") { try createToken($0) },
-    .backoffice(.post, "/backoffice/organisations/{id}/tokens/{token}/revoke") {
+    .backoffice(.post, "/backoffice/organisations/{id}/tokens/{token_id}/revoke") {
       try revokeToken($0)
     },
   ]
@@ -297,7 +297,7 @@ extension BackofficeRoutes {
     case .failure(let redirect): return AccountRoutes.redirect(c, redirect.location)
     case .success(let found): (signedIn, organisation) = found
     }
-    guard let text = c.parameters["token"], let id = UUID(uuidString: text),
+    guard let text = c.parameters["token_id"], let id = UUID(uuidString: text),
       try c.store.tokens.revoke(id: id, organiserID: organisation.id)
     else { throw PageRoutes.PageNotFound() }
     logAction("token_revoked", signedIn, organisation, ["token_id": id.wire])
