@@ -157,6 +157,36 @@ import Testing
     }
   }
 
+  /// Invitations count against the address's mail cap as every other mailed link: five an
+  /// hour from one client, then 429 with the reason beside the address, and nothing sent.
+  @Test func invitationsToOneAddressStopAtItsMailCap() throws {
+    try withAccountFixture("bo_org_cap") { fixture in
+      let setting = try Setting(fixture)
+      let owner = try setting.signedIn("agare@a.test")
+      let fields = ["name": "Mottagare", "email": "mottagare@a.test", "role": "editor"]
+      #expect(try owner.post(BackofficePaths.invite(setting.a.id), fields).status == 303)
+      for _ in 0..<4 {
+        let pending = try #require(
+          try fixture.store.accounts.pendingInvitations(organiserID: setting.a.id).first)
+        let again = try owner.post(BackofficePaths.resendInvitation(setting.a.id, pending.id))
+        #expect(again.status == 303, "\(again)")
+      }
+      // Each resend revoked the link before it, so only the last one is still mailed.
+      #expect(try fixture.mailedLinks().count == 1)
+      let live = try #require(
+        try fixture.store.accounts.pendingInvitations(organiserID: setting.a.id).first)
+      let capped = try owner.post(BackofficePaths.invite(setting.a.id), fields)
+      #expect(capped.status == 429, "\(capped)")
+      #expect(capped.text.contains("många brev"))
+      #expect(
+        try owner.post(BackofficePaths.resendInvitation(setting.a.id, live.id)).status == 429)
+      #expect(try fixture.mailedLinks().isEmpty, "nothing more is sent")
+      #expect(
+        try fixture.store.accounts.pendingInvitations(organiserID: setting.a.id).map(\.id)
+          == [live.id], "the live link is left as it was")
+    }
+  }
+
   /// An editor reads the page (members, no forms) and every POST is 404, as the
   /// backoffice answers every step the actor may not take (`BackofficeRoutes`: approve,
   /// cancel, delete), so that a forged form learns nothing; nothing changes or is mailed.
