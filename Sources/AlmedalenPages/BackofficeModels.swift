@@ -518,6 +518,8 @@ public struct BackofficeOrganisationModel: Sendable {
   public var tokenName = ""
   /// Problems of the invite and token forms: `name`, `email`, `role`, `token_name`.
   public var problems: [FieldProblem] = []
+  /// Why a step on a member or an invitation was refused (the last owner, oneself).
+  public var refusal: String?
 
   public init(
     frame: BackofficeFrame, organisation: BackofficeFrame.Organisation, members: [Member],

@@ -18,6 +18,11 @@ extension Pages {
       out.raw("<h1>")
       out.text(organisation.name)
       out.raw("</h1>\n")
+      if let refusal = model.refusal {
+        out.raw("<div class=\"error-summary\" role=\"alert\">\n<p>")
+        out.text(refusal)
+        out.raw("</p>\n</div>\n")
+      }
       if let token = model.newToken {
         out.raw(
           """

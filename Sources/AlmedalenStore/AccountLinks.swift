@@ -36,6 +36,10 @@ extension AccountStore {
     l.kind = 'reset' OR (l.kind = 'invitation' AND u.password_hash IS NULL) AS needs_password
     """
 
+  /// The address had its share of mail this hour (`RegistrationStore.MailCap`): nothing was
+  /// made or sent.
+  public struct MailCapped: Error, Sendable {}
+
   /// What a self-registration came to; the caller answers the same in every case, so that
   /// nobody learns whether an address has an account.
   public enum RegistrationOutcome: Sendable, Equatable {
@@ -94,11 +98,13 @@ extension AccountStore {
   /// user, an owner a colleague), creating their user (without a password) when the address
   /// has none; with no organiser, it invites an existing user without membership to choose
   /// a password (an office account made on the command line). Any live invitation of theirs
-  /// to the same organiser is revoked: this is also "send again".
+  /// to the same organiser is revoked: this is also "send again". With `mail`, the address's
+  /// mail cap counts this message too; past it nothing is made or sent (`MailCapped`).
   @discardableResult
   public func invite(
     email: String, name: String, organiserID: UUID?, role: MembershipRole?,
-    invitedBy: UUID? = nil, lifetime: Int = AccountLinkKind.invitation.defaultLifetime
+    invitedBy: UUID? = nil, lifetime: Int = AccountLinkKind.invitation.defaultLifetime,
+    mail: RegistrationStore.MailCap? = nil
   ) throws -> (user: User, linkID: UUID) {
     try Self.validate(name: name, email: email)
     if (organiserID == nil) != (role == nil) {
@@ -121,6 +127,9 @@ extension AccountStore {
       let user = try Self.decodeUser(row)
       if user.disabledAt != nil {
         throw StoreError.lifecycle("the account of this address is disabled")
+      }
+      if let mail, try !RegistrationStore.countMail(to: email, within: mail, on: connection) {
+        throw MailCapped()
       }
       let linkID = try Self.issueLink(
         .invitation, userID: user.id, organiserID: organiserID, role: role, invitedBy: invitedBy,

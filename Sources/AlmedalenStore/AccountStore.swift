@@ -306,6 +306,42 @@ public struct AccountStore: Sendable {
     }
   }
 
+  /// What removing a member from the members' page came to.
+  public enum Removal: Sendable, Equatable {
+    /// Removed; every session of theirs ended (the schema's trigger), in the same transaction.
+    case removed
+    /// They were no member of the organiser.
+    case notMember
+    /// They are its only owner: an organisation always keeps one, so nothing was removed.
+    case lastOwner
+  }
+
+  /// Removes the user from the organiser, unless they are its last owner. The organiser's
+  /// row is locked (`FOR NO KEY UPDATE`, which leaves events' foreign-key checks alone)
+  /// before the owners are counted, so that two removals at once are taken one after the
+  /// other and cannot leave it with none.
+  public func removeMember(userID: UUID, organiserID: UUID) throws -> Removal {
+    try pool.transaction { connection in
+      _ = try connection.query(
+        "SELECT 1 FROM organisers WHERE id = $1 FOR NO KEY UPDATE", [organiserID])
+      let rows = try connection.query(
+        """
+        SELECT m.role,
+               (SELECT count(*) FROM memberships o
+                WHERE o.organiser_id = m.organiser_id AND o.role = 'owner')::int AS owners
+        FROM memberships m WHERE m.user_id = \(userID) AND m.organiser_id = \(organiserID)
+        """)
+      guard let row = rows.first else { return .notMember }
+      let role: MembershipRole = try row.decode("role")
+      let owners: Int = try row.decode("owners")
+      if role == .owner && owners <= 1 { return .lastOwner }
+      try connection.execute(
+        "DELETE FROM memberships WHERE user_id = $1 AND organiser_id = $2",
+        [userID, organiserID])
+      return .removed
+    }
+  }
+
   // MARK: Second factor (TOTP, recovery codes)
 
   /// The user's TOTP secret (raw bytes) while enrolling or enrolled, whether it is enabled,

@@ -55,6 +55,31 @@ public struct TokenStore: Sendable {
     }
   }
 
+  /// Revokes the token with this id if it is a live one of `organiserID` (an owner's
+  /// members' page); false when there is none such, whoever else's it may be.
+  @discardableResult
+  public func revoke(id: UUID, organiserID: UUID) throws -> Bool {
+    try pool.transaction { connection in
+      try connection.execute(
+        """
+        UPDATE api_tokens SET revoked_at = now()
+        WHERE id = $1 AND organiser_id = $2 AND revoked_at IS NULL
+        """, [id, organiserID]) == 1
+    }
+  }
+
+  /// The organiser's live tokens, oldest first.
+  public func list(organiserID: UUID) throws -> [APIToken] {
+    try pool.transaction { connection in
+      try connection.query(
+        """
+        SELECT \(Self.columns) FROM api_tokens
+        WHERE organiser_id = \(organiserID) AND revoked_at IS NULL ORDER BY created_at, name
+        """
+      ).map(Self.decode)
+    }
+  }
+
   /// The live token with this secret, recording its use; nil for an unknown or revoked one.
   public func authenticate(secret: String) throws -> APIToken? {
     guard secret.utf8.count <= 200 else { return nil }

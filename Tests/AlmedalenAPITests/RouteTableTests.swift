@@ -152,6 +152,12 @@ import Testing
         "GET /backoffice/office/review",
         "POST /backoffice/office/review/{id}/approve",
         "POST /backoffice/office/review/{id}/return",
+        "GET /backoffice/organisations/{id}", "POST /backoffice/organisations/{id}/invitations",
+        "POST /backoffice/organisations/{id}/invitations/{invitation}/resend",
+        "POST /backoffice/organisations/{id}/invitations/{invitation}/revoke",
+        "POST /backoffice/organisations/{id}/members/{user}/remove",
+        "POST /backoffice/organisations/{id}/tokens",
+        "POST /backoffice/organisations/{id}/tokens/{token_id}/revoke",
       ])
     let application = Application(
       store: FestivalStore(
