@@ -39,7 +39,7 @@ public struct Application: Responder {
   static let router = Router(
     AdminRoutes.routes + FeedRoutes.routes + RegistrationRoutes.routes + MailRoutes.routes
       + PageRoutes.routes + AccountRoutes.routes
-      + BackofficeRoutes.routes
+      + BackofficeRoutes.routes + BackofficeRoutes.officeRoutes
       + serviceRoutes)
 
   static let serviceRoutes: [Route] = [
