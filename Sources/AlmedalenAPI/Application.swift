@@ -40,6 +40,7 @@ public struct Application: Responder {
     AdminRoutes.routes + FeedRoutes.routes + RegistrationRoutes.routes + MailRoutes.routes
       + PageRoutes.routes + AccountRoutes.routes
       + BackofficeRoutes.routes + BackofficeRoutes.organisationRoutes
+      + BackofficeRoutes.officeRoutes
       + serviceRoutes)
 
   static let serviceRoutes: [Route] = [

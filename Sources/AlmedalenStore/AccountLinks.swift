@@ -117,25 +117,70 @@ extension AccountStore {
       {
         throw StoreError.invalid("organiser_id", "names no organiser")
       }
-      // An existing account keeps its name; a new one gets the name given.
-      let row = try connection.query(
-        """
-        INSERT INTO users AS u (email, name) VALUES (\(email), \(name))
-        ON CONFLICT (lower(email)) DO UPDATE SET email = u.email
-        RETURNING \(Self.userColumns)
-        """)[0]
-      let user = try Self.decodeUser(row)
-      if user.disabledAt != nil {
-        throw StoreError.lifecycle("the account of this address is disabled")
-      }
-      if let mail, try !RegistrationStore.countMail(to: email, within: mail, on: connection) {
-        throw MailCapped()
-      }
-      let linkID = try Self.issueLink(
-        .invitation, userID: user.id, organiserID: organiserID, role: role, invitedBy: invitedBy,
-        lifetime: lifetime, on: connection)
-      return (user, linkID)
+      return try Self.invite(
+        email: email, name: name, organiserID: organiserID, role: role, invitedBy: invitedBy,
+        lifetime: lifetime, mail: mail, on: connection)
     }
+  }
+
+  /// The programme office adds an organisation and invites its first user as its owner, in
+  /// one transaction: an invitation refused (a disabled account, say) leaves no organiser
+  /// behind. The organiser's problems are named `organisation_name` (the form's field), the
+  /// user's `name` and `email`, all reported at once.
+  public func createOrganisation(
+    _ organiser: Organiser, ownerEmail email: String, ownerName name: String,
+    invitedBy: UUID? = nil, lifetime: Int = AccountLinkKind.invitation.defaultLifetime
+  ) throws -> (organiser: Organiser, user: User, linkID: UUID) {
+    var problems: [FieldProblem] = []
+    do { try organiser.validate() } catch let error as ValidationError {
+      problems += error.problems.map {
+        FieldProblem(
+          field: $0.field == "name" ? "organisation_name" : $0.field, message: $0.message)
+      }
+    }
+    do { try User.validate(name: name, email: email) } catch let error as ValidationError {
+      problems += error.problems
+    }
+    if !problems.isEmpty { throw StoreError.invalid(ValidationError(problems)) }
+    return try pool.transaction { connection in
+      let created = try OrganiserStore.decode(
+        connection.query(
+          """
+          INSERT INTO organisers (id, name, contact_email, website)
+          VALUES (\(organiser.id), \(organiser.name), \(organiser.contactEmail),
+                  \(organiser.website))
+          RETURNING \(OrganiserStore.columns)
+          """)[0])
+      let (user, linkID) = try Self.invite(
+        email: email, name: name, organiserID: created.id, role: .owner, invitedBy: invitedBy,
+        lifetime: lifetime, on: connection)
+      return (created, user, linkID)
+    }
+  }
+
+  /// `invite`'s work inside the caller's transaction.
+  static func invite(
+    email: String, name: String, organiserID: UUID?, role: MembershipRole?, invitedBy: UUID?,
+    lifetime: Int, mail: RegistrationStore.MailCap? = nil, on connection: Connection
+  ) throws -> (user: User, linkID: UUID) {
+    // An existing account keeps its name; a new one gets the name given.
+    let row = try connection.query(
+      """
+      INSERT INTO users AS u (email, name) VALUES (\(email), \(name))
+      ON CONFLICT (lower(email)) DO UPDATE SET email = u.email
+      RETURNING \(Self.userColumns)
+      """)[0]
+    let user = try Self.decodeUser(row)
+    if user.disabledAt != nil {
+      throw StoreError.lifecycle("the account of this address is disabled")
+    }
+    if let mail, try !RegistrationStore.countMail(to: email, within: mail, on: connection) {
+      throw MailCapped()
+    }
+    let linkID = try Self.issueLink(
+      .invitation, userID: user.id, organiserID: organiserID, role: role, invitedBy: invitedBy,
+      lifetime: lifetime, on: connection)
+    return (user, linkID)
   }
 
   /// Sends the verification link again to an address that registered and has not verified

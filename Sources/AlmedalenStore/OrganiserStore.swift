@@ -50,6 +50,23 @@ public struct OrganiserStore: Sendable {
     }
   }
 
+  /// Every organiser by name, with how many members and events (of any status) it has, for
+  /// the programme office.
+  public func summaries() throws -> [(organiser: Organiser, members: Int, events: Int)] {
+    try pool.transaction { connection in
+      try connection.query(
+        """
+        SELECT \(Self.columns),
+          (SELECT count(*) FROM memberships m WHERE m.organiser_id = o.id)::int AS members,
+          (SELECT count(*) FROM events e WHERE e.organiser_id = o.id)::int AS events
+        FROM organisers o ORDER BY lower(o.name), o.id
+        """
+      ).map { row in
+        (try Self.decode(row), try row.decode("members"), try row.decode("events"))
+      }
+    }
+  }
+
   /// Organisers by name, a page at a time; `query` matches part of the name.
   public func list(query: String? = nil, limit: Int? = nil, cursor: String? = nil) throws -> Page<
     Organiser
