@@ -85,6 +85,7 @@ public enum BackofficeWords {
     "email": "E-post", "reason": "Motivering", "address": "Adress", "latitude": "Latitud",
     "longitude": "Longitud", "cutoff_at": "Sista dag för ändringar", "first_day": "Första dag",
     "last_day": "Sista dag", "year": "År", "password": "Lösenord",
+    "organisation_name": "Organisationens namn",
   ]
 
   /// A problem message of the shared rules (`FieldProblem.message`, in English as the API's
@@ -135,6 +136,9 @@ public enum BackofficeWords {
     "must not be before first_day": "Får inte vara före första dagen.",
     "an edition lasts at most a month": "En upplaga varar högst en månad.",
     "is required": "Måste fyllas i.",
+    "must be a number": "Måste vara ett tal.",
+    "must be a whole number": "Måste vara ett heltal.",
+    "give latitude and longitude together": "Ange både latitud och longitud, eller ingen av dem.",
   ]
 
   private static let problemPrefixes: [(String, String)] = [
