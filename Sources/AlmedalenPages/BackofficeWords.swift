@@ -85,6 +85,7 @@ public enum BackofficeWords {
     "email": "E-post", "reason": "Motivering", "address": "Adress", "latitude": "Latitud",
     "longitude": "Longitud", "cutoff_at": "Sista dag för ändringar", "first_day": "Första dag",
     "last_day": "Sista dag", "year": "År", "password": "Lösenord",
+    "organisation_name": "Organisationens namn",
   ]
 
   /// A problem message of the shared rules (`FieldProblem.message`, in English as the API's
@@ -137,6 +138,9 @@ public enum BackofficeWords {
     "is required": "Måste fyllas i.",
     "the venue is already booked by a published event":
       "Platsen är redan bokad av ett publicerat evenemang under den tiden.",
+    "must be a number": "Måste vara ett tal.",
+    "must be a whole number": "Måste vara ett heltal.",
+    "give latitude and longitude together": "Ange både latitud och longitud, eller ingen av dem.",
   ]
 
   private static let problemPrefixes: [(String, String)] = [
