@@ -150,6 +150,13 @@ import Testing
         "GET /backoffice/office/review",
         "POST /backoffice/office/review/{id}/approve",
         "POST /backoffice/office/review/{id}/return",
+        // The office's own pages (BackofficeOfficeRoutes).
+        "GET /backoffice/office/organisations", "POST /backoffice/office/organisations",
+        "GET /backoffice/office/users", "POST /backoffice/office/users/{id}/disable",
+        "POST /backoffice/office/users/{id}/enable", "GET /backoffice/office/venues",
+        "POST /backoffice/office/venues", "GET /backoffice/office/venues/{id}",
+        "POST /backoffice/office/venues/{id}", "GET /backoffice/office/editions",
+        "POST /backoffice/office/editions/{id}",
       ])
     let application = Application(
       store: FestivalStore(
