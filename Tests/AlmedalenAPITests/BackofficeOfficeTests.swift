@@ -308,10 +308,10 @@ import Testing
       details.venueID = id
       let event = try fixture.store.events.create(details)
       _ = try fixture.store.events.publish(event.id)
-      let public_ = try Browser(fixture).get("/events/" + event.id.uuidString.lowercased())
-      #expect(public_.status == 200, "\(public_)")
-      #expect(public_.text.contains("Hamnplan scen 3"))
-      #expect(public_.text.contains("mlat=57.6412&amp;mlon=18.2867"))
+      let publicPage = try Browser(fixture).get("/events/" + event.id.uuidString.lowercased())
+      #expect(publicPage.status == 200, "\(publicPage)")
+      #expect(publicPage.text.contains("Hamnplan scen 3"))
+      #expect(publicPage.text.contains("mlat=57.6412&amp;mlon=18.2867"))
     }
   }
 
