@@ -398,4 +398,30 @@ import Testing
       #expect(try Browser(fixture, address: "192.0.2.12").signIn(user.email).status == 303)
     }
   }
+
+  @Test func hostileNamesOnTheOfficePagesAreText() throws {
+    try withAccountFixture("bo_office_hostile") { fixture in
+      let setting = try Setting(fixture)
+      let office = try setting.office()
+      let hostile = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>"
+      let made = try office.post(
+        BackofficePaths.organisations,
+        ["organisation_name": hostile, "name": hostile, "email": "fiende@example.test"])
+      #expect(made.status == 303, "\(made)")
+      let venue = try office.post(
+        BackofficePaths.venues, ["name": hostile, "address": hostile, "description": hostile])
+      #expect(venue.status == 303, "\(venue)")
+      let venueID = try #require(Self.createdID(venue))
+      for path in [
+        BackofficePaths.organisations, BackofficePaths.users, BackofficePaths.venues,
+        BackofficePaths.venue(venueID), BackofficePaths.editions,
+      ] {
+        let page = try office.get(path)
+        #expect(page.status == 200, "\(path)")
+        #expect(!page.text.contains("<script>alert"), "\(path)")
+        #expect(!page.text.contains("<img src=x"), "\(path)")
+      }
+      #expect(try office.get(BackofficePaths.organisations).text.contains("&lt;script&gt;alert(1)"))
+    }
+  }
 }
