@@ -308,10 +308,10 @@ import Testing
       details.venueID = id
       let event = try fixture.store.events.create(details)
       _ = try fixture.store.events.publish(event.id)
-      let public_ = try Browser(fixture).get("/events/" + event.id.uuidString.lowercased())
-      #expect(public_.status == 200, "\(public_)")
-      #expect(public_.text.contains("Hamnplan scen 3"))
-      #expect(public_.text.contains("mlat=57.6412&amp;mlon=18.2867"))
+      let publicPage = try Browser(fixture).get("/events/" + event.id.uuidString.lowercased())
+      #expect(publicPage.status == 200, "\(publicPage)")
+      #expect(publicPage.text.contains("Hamnplan scen 3"))
+      #expect(publicPage.text.contains("mlat=57.6412&amp;mlon=18.2867"))
     }
   }
 
@@ -396,6 +396,32 @@ import Testing
       let enabled = try office.post(BackofficePaths.enableUser(user.id))
       #expect(enabled.status == 303)
       #expect(try Browser(fixture, address: "192.0.2.12").signIn(user.email).status == 303)
+    }
+  }
+
+  @Test func hostileNamesOnTheOfficePagesAreText() throws {
+    try withAccountFixture("bo_office_hostile") { fixture in
+      let setting = try Setting(fixture)
+      let office = try setting.office()
+      let hostile = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>"
+      let made = try office.post(
+        BackofficePaths.organisations,
+        ["organisation_name": hostile, "name": hostile, "email": "fiende@example.test"])
+      #expect(made.status == 303, "\(made)")
+      let venue = try office.post(
+        BackofficePaths.venues, ["name": hostile, "address": hostile, "description": hostile])
+      #expect(venue.status == 303, "\(venue)")
+      let venueID = try #require(Self.createdID(venue))
+      for path in [
+        BackofficePaths.organisations, BackofficePaths.users, BackofficePaths.venues,
+        BackofficePaths.venue(venueID), BackofficePaths.editions,
+      ] {
+        let page = try office.get(path)
+        #expect(page.status == 200, "\(path)")
+        #expect(!page.text.contains("<script>alert"), "\(path)")
+        #expect(!page.text.contains("<img src=x"), "\(path)")
+      }
+      #expect(try office.get(BackofficePaths.organisations).text.contains("&lt;script&gt;alert(1)"))
     }
   }
 }

@@ -158,6 +158,13 @@ import Testing
         "POST /backoffice/organisations/{id}/members/{user}/remove",
         "POST /backoffice/organisations/{id}/tokens",
         "POST /backoffice/organisations/{id}/tokens/{token_id}/revoke",
+        // The office's own pages (BackofficeOfficeRoutes).
+        "GET /backoffice/office/organisations", "POST /backoffice/office/organisations",
+        "GET /backoffice/office/users", "POST /backoffice/office/users/{id}/disable",
+        "POST /backoffice/office/users/{id}/enable", "GET /backoffice/office/venues",
+        "POST /backoffice/office/venues", "GET /backoffice/office/venues/{id}",
+        "POST /backoffice/office/venues/{id}", "GET /backoffice/office/editions",
+        "POST /backoffice/office/editions/{id}",
       ])
     let application = Application(
       store: FestivalStore(
