@@ -30,7 +30,7 @@ import pyotp
 import pytest
 
 from conftest import create, create_event, free_port, run_tool, start_server, stop_server
-from support import sign_up, uid_of
+from support import uid_of
 from test_browser import (  # noqa: F401
     SHOTS,
     SIZES,
@@ -38,7 +38,6 @@ from test_browser import (  # noqa: F401
     check_axe,
     check_page,
     fresh_visitor,
-    h1,
     use_size,
     wait_for,
 )
@@ -77,7 +76,10 @@ class Walk:
     def look(self, what: str, title: str | None = None) -> None:
         driver = self.driver
         if title is not None:
-            assert h1(driver) == title, f"{what}: {h1(driver)!r} at {driver.current_url}"
+            headings = [e.text for e in driver.find_elements("tag name", "h1")]
+            assert headings == [title], (
+                f"{what}: headings {headings} at {driver.current_url}:\n"
+                + driver.find_element("tag name", "body").text[:500])
         check_page(driver, self.size)
         check_axe(driver, what)
         shoot_page(driver, f"walk/{self.name}-{self.size}-{next(self.steps):02d}-{what.replace(' ', '-')}")
@@ -307,10 +309,17 @@ def walk_on(walk: Walk, office_email: str, office_totp, organiser_email: str, in
     found = [c for c in calendar.walk("VEVENT") if str(c.get("UID")) == uid_of(event_id)]
     assert len(found) == 1 and str(found[0].get("SUMMARY")) == title, found
 
-    # An attendee signs up and confirms through the mail.
+    # An attendee signs up on the public page and confirms through the mail's link.
     attendee = f"deltagare-{size}-{int(time.time())}@example.test"
-    signed = sign_up(service.public_b, event_id, "Dora Deltagare", attendee)
-    assert signed.status == "confirmed", signed
+    walk.fill({"name": "Dora Deltagare", "email": attendee})
+    walk.press(label="Anmäl mig")
+    walk.look("signed up, check your mail")
+    confirm = walk.secret("confirm", attendee, "/registrations/")
+    walk.go("/registrations/" + confirm)
+    walk.look("confirm sign-up")
+    walk.press(label="Bekräfta min anmälan")
+    walk.look("sign-up confirmed")
+    service.mailbox.wait(1, kind="signup", to=attendee)
 
     # The organiser moves it: the attendee is told.
     walk.sign_in(organiser_email, organiser_totp)
