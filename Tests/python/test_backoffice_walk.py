@@ -204,7 +204,7 @@ def organisation_by_office(walk: Walk, office_email: str, office_totp, organiser
     walk.go("/backoffice/office/organisations")
     walk.look("office organisations", "Organisationer")
     walk.fill({"organisation_name": name, "name": "Olga Organisatör", "email": organiser_email})
-    walk.press()
+    walk.press("main form[action$='/backoffice/office/organisations'] button[type=submit]")
     walk.look("organisation invited")
     assert name in walk.text()
 
